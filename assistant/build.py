@@ -1,0 +1,190 @@
+"""Offline pipeline: load → chunk → embed → index, written atomically under ``index_dir``.
+
+Vectors of units whose indexed text did not change are taken from the previous build, so a
+rebuild only embeds what is new.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.compat import chunking_settings, embedder_settings
+from assistant.config import Settings
+from assistant.corpus.assemble import CorpusSnapshot, assemble_corpus, corpus_files
+from assistant.embed import Embedder, Vectors, embedder_identity, make_embedder
+from assistant.errors import AssistantError, CorpusError
+from assistant.index import VectorIndex, factory_string
+from assistant.store import (
+    Manifest,
+    build_lock,
+    check_compatible,
+    corpus_fingerprint,
+    current_build,
+    load_index,
+    read_manifest,
+    skipped_to_json,
+    write_build,
+)
+from assistant.types import Chunk, SkippedFile
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the summary line and the tests."""
+
+    path: Path
+    documents: int
+    passages: int
+    records: int
+    units: int
+    embedded: int
+    reused: int
+    seconds: float
+    size_bytes: int
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | None:
+    """Why the index needs a (re)build, or ``None`` when it is current."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+        check_compatible(
+            manifest, embedder=embedder_settings(settings), chunking=chunking_settings(settings)
+        )
+    except AssistantError as exc:
+        return exc.message
+    if manifest.corpus_fingerprint != corpus_fingerprint(corpus_files(settings, extra_paths)):
+        return "the corpus changed since the index was built"
+    return None
+
+
+def build_index(
+    settings: Settings,
+    *,
+    extra_paths: Sequence[Path] = (),
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> BuildReport:
+    """Build the index from the corpus (and ``extra_paths``); return what was done."""
+    started = time.perf_counter()
+    embedder = embedder or make_embedder(settings)
+    with build_lock(settings.index_dir):
+        snapshot = assemble_corpus(settings, extra_paths)
+        if not snapshot.units:
+            raise CorpusError(
+                f"nothing to index: no readable document in {settings.documents_dir} "
+                "and no records",
+                hint="add Markdown, text, PDF, DOCX or HTML files to corpus/documents/",
+            )
+        cached = _previous_vectors(settings, embedder)
+        vectors, reused = _embed(snapshot.units, embedder, cached, progress=progress)
+        index = VectorIndex.from_vectors(vectors)
+        seconds = round(time.perf_counter() - started, 2)
+        manifest = _manifest(settings, snapshot, embedder, extra_paths, seconds, reused)
+        path = write_build(settings.index_dir, manifest, snapshot.units, index)
+    return BuildReport(
+        path=path,
+        documents=len(snapshot.documents),
+        passages=snapshot.passage_count,
+        records=len(snapshot.catalog),
+        units=len(snapshot.units),
+        embedded=len(snapshot.units) - reused,
+        reused=reused,
+        seconds=round(time.perf_counter() - started, 2),
+        size_bytes=sum(p.stat().st_size for p in path.iterdir()),
+        skipped=snapshot.skipped,
+    )
+
+
+def _previous_vectors(settings: Settings, embedder: Embedder) -> dict[str, Vectors]:
+    """Vectors of the current build by content hash, when made by the same embedder."""
+    if current_build(settings.index_dir) is None:
+        return {}
+    try:
+        previous = load_index(
+            settings.index_dir,
+            embedder={"backend": embedder.backend, "model": embedder.model},
+            chunking={},
+        )
+    except AssistantError as exc:
+        logger.info("not reusing the previous build's vectors: %s", exc.message)
+        return {}
+    stored = previous.vectors.vectors()
+    return {unit.content_hash: stored[i] for i, unit in enumerate(previous.units)}
+
+
+def _embed(
+    units: list[Chunk], embedder: Embedder, cached: dict[str, Vectors], *, progress: bool
+) -> tuple[Vectors, int]:
+    dim = embedder.dim
+    vectors = np.empty((len(units), dim), dtype=np.float32)
+    missing: list[int] = []
+    for i, unit in enumerate(units):
+        vector = cached.get(unit.content_hash)
+        if vector is not None and vector.shape == (dim,):
+            vectors[i] = vector
+        else:
+            missing.append(i)
+    if missing:
+        with tqdm(
+            total=len(missing), desc="Embedding", unit="unit", disable=not progress, file=sys.stderr
+        ) as bar:
+
+            def advance(done: int) -> None:
+                bar.update(done)
+
+            fresh = embedder.embed_documents(
+                [units[i].indexed_text for i in missing], progress=advance
+            )
+        vectors[missing] = fresh
+    return vectors, len(units) - len(missing)
+
+
+def _manifest(
+    settings: Settings,
+    snapshot: CorpusSnapshot,
+    embedder: Embedder,
+    extra_paths: Sequence[Path],
+    seconds: float,
+    reused: int,
+) -> Manifest:
+    return Manifest(
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=seconds,
+        embedder=embedder_identity(embedder),
+        chunking=chunking_settings(settings),
+        faiss_factory=factory_string(len(snapshot.units)),
+        corpus_fingerprint=corpus_fingerprint(corpus_files(settings, extra_paths)),
+        documents=[
+            {
+                "name": d.name,
+                "title": d.title,
+                "format": d.format,
+                "chars": len(d.text),
+                "sha256": d.sha256,
+            }
+            for d in snapshot.documents
+        ],
+        record_files=snapshot.catalog.files,
+        counts={
+            "documents": len(snapshot.documents),
+            "passages": snapshot.passage_count,
+            "records": len(snapshot.catalog),
+            **{f"records_{kind}": n for kind, n in snapshot.catalog.counts().items()},
+            "units": len(snapshot.units),
+            "skipped": len(snapshot.skipped),
+        },
+        skipped=skipped_to_json(snapshot.skipped),
+        reused_embeddings=reused,
+    )

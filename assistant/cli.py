@@ -1,0 +1,236 @@
+"""Command line: ``assistant build | search | stats | shell``.
+
+User errors print one line and a hint on stderr and exit with status 1 (2 for bad settings or
+usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant import __version__
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.filters import FILTER_KEYS, parse_filter_pairs
+from assistant.types import Hit
+
+EXIT_USER_ERROR = 1
+EXIT_BAD_SETTINGS = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = "ASSISTANT_" + str(err["loc"][0]).upper() if err["loc"] else "a setting"
+        _fail(f"invalid setting {field}: {err['msg']}", "fix it in the environment or in .env")
+        return EXIT_BAD_SETTINGS
+    try:
+        result: int = args.run(settings, args)
+        return result
+    except AssistantError as exc:
+        _fail(exc.message, exc.hint)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        _fail("interrupted", "the index on disk was left as it was")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Search the ESS roadmap and the benchmark of support schemes.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the index from corpus/ (and extra files)")
+    build.add_argument("paths", nargs="*", type=Path, help="extra documents or folders to index")
+    build.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="build only when the index is missing, stale or built with other settings",
+    )
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_cmd_build)
+
+    search = commands.add_parser("search", help="search the index")
+    search.add_argument("query", help="the question or keywords, in French or English")
+    search.add_argument("-k", "--top-k", type=int, default=None, help="number of results")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument(
+        "-f",
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keep units matching it; repeatable. Keys: " + ", ".join(FILTER_KEYS),
+    )
+    search.set_defaults(run=_cmd_search)
+
+    stats = commands.add_parser("stats", help="describe the built index")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(run=_cmd_stats)
+
+    shell = commands.add_parser("shell", help="interactive search in the terminal")
+    shell.add_argument("-k", "--top-k", type=int, default=None, help="number of results")
+    shell.set_defaults(run=_cmd_shell)
+    return parser
+
+
+def _fail(message: str, hint: str | None) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+
+
+def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.build import build_index, index_status
+
+    if args.if_needed:
+        reason = index_status(settings, args.paths)
+        if reason is None:
+            print(f"The index in {settings.index_dir} is up to date.")
+            return 0
+        print(f"Building the index: {reason}.")
+    report = build_index(settings, extra_paths=args.paths, progress=not args.quiet)
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(
+        f"Indexed {report.documents} documents ({report.passages} passages) and "
+        f"{report.records} records: {report.units} units, {report.embedded} embedded, "
+        f"{report.reused} reused; {len(report.skipped)} files skipped; "
+        f"{report.size_bytes / 1024:.0f} KiB in {report.path}; {report.seconds:.1f} s."
+    )
+    return 0
+
+
+def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.retrieve import open_retriever
+
+    filters = parse_filter_pairs(args.filter)
+    retriever = open_retriever(settings)
+    hits = retriever.retrieve(args.query, top_k=args.top_k or settings.top_k, filters=filters)
+    if args.json:
+        print(
+            json.dumps(
+                {"query": args.query, "results": [_hit_json(h) for h in hits]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        _print_hits(hits)
+    return 0
+
+
+def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.build import index_status
+    from assistant.store import read_manifest, require_build
+
+    manifest = read_manifest(settings.index_dir)
+    path = require_build(settings.index_dir)
+    size = sum(p.stat().st_size for p in path.iterdir())
+    status = index_status(settings)
+    if args.json:
+        payload = manifest.model_dump() | {"path": str(path), "size_bytes": size, "stale": status}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    counts = manifest.counts
+    print(
+        f"Index: {path} ({size / 1024:.0f} KiB), built {manifest.built_at} "
+        f"in {manifest.build_seconds:.1f} s"
+    )
+    print(
+        f"Embedder: {manifest.embedder['backend']} {manifest.embedder['model']} "
+        f"({manifest.embedder['dim']} dimensions); FAISS {manifest.faiss_factory}"
+    )
+    print(f"Chunking: {manifest.chunking}")
+    print(
+        f"Documents: {counts['documents']}, passages: {counts['passages']}, "
+        f"records: {counts['records']} (axes {counts.get('records_axes', 0)}, actions "
+        f"{counts.get('records_actions', 0)}, dispositifs {counts.get('records_dispositifs', 0)}, "
+        f"acteurs {counts.get('records_acteurs', 0)}), units: {counts['units']}, "
+        f"skipped files: {counts['skipped']}"
+    )
+    for document in manifest.documents:
+        print(f"  - {document['name']} ({document['format']}, {document['chars']} characters)")
+    print(f"Status: {'up to date' if status is None else 'rebuild needed: ' + status}")
+    return 0
+
+
+def _cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.retrieve import open_retriever
+
+    retriever = open_retriever(settings)
+    print(
+        "Recherche dans la feuille de route ESS. Posez une question (ligne vide ou Ctrl-D pour "
+        "quitter)."
+    )
+    while True:
+        try:
+            query = input("\n? ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not query:
+            return 0
+        try:
+            _print_hits(retriever.retrieve(query, top_k=args.top_k or settings.top_k))
+        except AssistantError as exc:
+            _fail(exc.message, exc.hint)
+
+
+def _label(hit: Hit) -> str:
+    record_id = hit.chunk.metadata.get("record_id")
+    return f"{hit.chunk.kind} {record_id}" if record_id else hit.chunk.kind
+
+
+def _print_hits(hits: list[Hit]) -> None:
+    if not hits:
+        print("No result.")
+    for rank, hit in enumerate(hits, 1):
+        source = hit.chunk.source
+        print(f"{rank}. [{_label(hit)}] score {hit.score:.3f}  {source.document}")
+        if source.section:
+            print(f"   § {source.section}")
+        snippet = " ".join(hit.chunk.text.split())
+        print(textwrap.indent(textwrap.fill(textwrap.shorten(snippet, 420), 96), "   "))
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    chunk = hit.chunk
+    return {
+        "id": chunk.id,
+        "kind": chunk.kind,
+        "score": round(hit.score, 6),
+        "text": chunk.text,
+        "source": {
+            "document": chunk.source.document,
+            "section": chunk.source.section,
+            "start": chunk.source.start,
+            "end": chunk.source.end,
+        },
+        "metadata": chunk.metadata,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

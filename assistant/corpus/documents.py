@@ -1,0 +1,212 @@
+"""Load the corpus documents: Markdown, plain text, PDF, DOCX and HTML, all turned into text.
+
+Every format becomes Markdown-like text (``#`` headings, ``-`` bullets) so that one chunker
+serves all. A file that cannot be read is returned as a ``SkippedFile`` with the reason, never
+raised, so one bad file does not stop a build.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from assistant.types import Document, SkippedFile
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
+SIDECAR_SUFFIX = ".meta.yaml"
+
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+class UnreadableDocument(Exception):
+    """Raised by a format reader; the message is shown to the user as the reason."""
+
+
+def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[SkippedFile]]:
+    """Load files and folders (searched recursively). Returns documents and skipped files."""
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    seen: set[str] = set()
+    for path in _expand(paths, skipped):
+        try:
+            document = load_document(path)
+        except UnreadableDocument as exc:
+            logger.warning("skipped %s: %s", path, exc)
+            skipped.append(SkippedFile(str(path), str(exc)))
+            continue
+        if document.name in seen:
+            skipped.append(SkippedFile(str(path), f"another document is already named {document.name}"))
+            continue
+        seen.add(document.name)
+        documents.append(document)
+    return documents, skipped
+
+
+def load_document(path: Path) -> Document:
+    """Read one file into a ``Document``; raise ``UnreadableDocument`` with a plain reason."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UnreadableDocument(f"unsupported file type '{suffix}' (supported: {supported})")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise UnreadableDocument("the file is empty")
+    reader = _READERS.get(suffix, _read_text)
+    text = _normalise(reader(raw))
+    if not text.strip():
+        raise UnreadableDocument("no text could be extracted (a scanned PDF or an empty document?)")
+    meta = _read_sidecar(path)
+    title = str(meta.get("title") or _first_heading(text) or path.stem)
+    territory = meta.get("territory")
+    return Document(
+        name=path.name,
+        title=title,
+        text=text,
+        format=suffix.lstrip("."),
+        path=path,
+        territory=str(territory) if territory else None,
+    )
+
+
+def _expand(paths: Iterable[Path], skipped: list[SkippedFile]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not p.name.startswith(".") and not p.name.endswith(SIDECAR_SUFFIX)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            skipped.append(SkippedFile(str(path), "no such file or folder"))
+    return files
+
+
+def _read_sidecar(path: Path) -> dict[str, object]:
+    """Optional ``<file>.meta.yaml`` beside a document: ``title``, ``territory``."""
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if not sidecar.exists():
+        return {}
+    try:
+        data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UnreadableDocument(f"its metadata file {sidecar.name} is invalid: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UnreadableDocument(f"its metadata file {sidecar.name} must be a mapping")
+    return data
+
+
+def _first_heading(text: str) -> str | None:
+    match = _HEADING.search(text)
+    return match.group(1) if match else None
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n") + "\n"
+
+
+def _read_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(
+            f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from exc
+
+
+def _read_pdf(raw: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(BytesIO(raw))
+        if reader.is_encrypted:
+            raise UnreadableDocument("the PDF is encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableDocument:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableDocument(f"not a readable PDF ({exc})") from exc
+    return "\n\n".join(page.strip() for page in pages)
+
+
+def _read_docx(raw: bytes) -> str:
+    from io import BytesIO
+    from zipfile import BadZipFile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(BytesIO(raw))
+    except (BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise UnreadableDocument(f"not a readable DOCX file ({exc})") from exc
+    lines: list[str] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = _heading_level(style)
+        if level:
+            lines += ["", "#" * level + " " + text, ""]
+        elif "List" in style:
+            lines.append("- " + text)
+        else:
+            lines += [text, ""]
+    for table in document.tables:
+        lines.append("")
+        for row in table.rows:
+            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
+    return "\n".join(lines)
+
+
+def _heading_level(style: str) -> int:
+    if style == "Title":
+        return 1
+    match = re.match(r"Heading (\d)", style)
+    return min(int(match.group(1)), 6) if match else 0
+
+
+def _read_html(raw: bytes) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    lines: list[str] = []
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    body = soup.body or soup
+    for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "pre"]):
+        if element.find_parent(["li", "td"]) is not None and element.name not in ("li", "td"):
+            continue
+        text = " ".join(element.get_text(" ", strip=True).split())
+        if not text:
+            continue
+        if element.name.startswith("h"):
+            lines += ["", "#" * int(element.name[1]) + " " + text, ""]
+        elif element.name == "li":
+            lines.append("- " + text)
+        else:
+            lines += [text, ""]
+    if title and not any(line.startswith("# ") for line in lines):
+        lines = [f"# {title}", "", *lines]
+    return "\n".join(lines)
+
+
+_READERS = {".pdf": _read_pdf, ".docx": _read_docx, ".html": _read_html, ".htm": _read_html}

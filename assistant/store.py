@@ -1,0 +1,221 @@
+"""The built index on disk: a FAISS file, the units, and a manifest, swapped in atomically.
+
+Layout of ``index_dir``::
+
+    LATEST                 name of the current build (replaced atomically with os.replace)
+    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss
+    .lock                  held while a build runs
+
+A build is written to its own folder and only then named in ``LATEST``: an interrupted build
+never leaves a half-written index, and readers always see a complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from pydantic import BaseModel
+
+from assistant import __version__
+from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
+from assistant.index import VectorIndex
+from assistant.types import Chunk, SkippedFile, SourceSpan
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+UNITS = "units.jsonl"
+VECTORS = "vectors.faiss"
+REBUILD_HINT = 'run "assistant build" to rebuild the index'
+
+
+class Manifest(BaseModel):
+    """What an index was built from and with; checked against the settings when loading."""
+
+    format_version: int = FORMAT_VERSION
+    package_version: str = __version__
+    built_at: str
+    build_seconds: float
+    embedder: dict[str, Any]
+    chunking: dict[str, Any]
+    faiss_factory: str
+    corpus_fingerprint: str
+    documents: list[dict[str, Any]]
+    record_files: list[str]
+    counts: dict[str, int]
+    skipped: list[dict[str, str]]
+    reused_embeddings: int
+
+
+class LoadedIndex:
+    """A complete build read from disk: manifest, units and vectors."""
+
+    def __init__(self, path: Path, manifest: Manifest, units: list[Chunk], vectors: VectorIndex):
+        self.path = path
+        self.manifest = manifest
+        self.units = units
+        self.vectors = vectors
+
+
+def corpus_fingerprint(files: Iterable[Path]) -> str:
+    """A hash of the corpus files' names and bytes: it changes when any input changes."""
+    digest = hashlib.sha256()
+    for path in sorted(set(files)):
+        digest.update(str(path).encode())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / "LATEST"
+    if not pointer.is_file():
+        return None
+    path = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    return path if (path / MANIFEST).is_file() else None
+
+
+def require_build(index_dir: Path) -> Path:
+    """The folder of the current build; ``IndexNotFoundError`` when nothing was built yet."""
+    path = current_build(index_dir)
+    if path is None:
+        raise IndexNotFoundError(f"no index in {index_dir}", hint='run "assistant build" first')
+    return path
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    path = require_build(index_dir)
+    return Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+
+
+def load_index(
+    index_dir: Path, *, embedder: dict[str, Any], chunking: dict[str, Any]
+) -> LoadedIndex:
+    """Read the current build; refuse it when it was built with another embedder or chunking."""
+    path = require_build(index_dir)
+    manifest = Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+    check_compatible(manifest, embedder=embedder, chunking=chunking)
+    units = [_unit_from_json(json.loads(line)) for line in _lines(path / UNITS)]
+    vectors = VectorIndex.read(str(path / VECTORS))
+    if len(vectors) != len(units):
+        raise IndexMismatchError(
+            f"the index in {path} is inconsistent: {len(vectors)} vectors for {len(units)} units",
+            hint=REBUILD_HINT,
+        )
+    return LoadedIndex(path, manifest, units, vectors)
+
+
+def check_compatible(
+    manifest: Manifest, *, embedder: dict[str, Any], chunking: dict[str, Any]
+) -> None:
+    """Raise ``IndexMismatchError`` naming every setting that differs from the built index."""
+    problems: list[str] = []
+    if manifest.format_version != FORMAT_VERSION:
+        problems.append(f"index format {manifest.format_version} (expected {FORMAT_VERSION})")
+    for key, wanted in embedder.items():
+        built = manifest.embedder.get(key)
+        if built != wanted:
+            problems.append(f"embedder {key} is {built!r} in the index but {wanted!r} now")
+    for key, wanted in chunking.items():
+        built = manifest.chunking.get(key)
+        if built != wanted:
+            problems.append(f"{key} is {built!r} in the index but {wanted!r} now")
+    if problems:
+        raise IndexMismatchError(
+            "the index was built with other settings: " + "; ".join(problems), hint=REBUILD_HINT
+        )
+
+
+def write_build(
+    index_dir: Path, manifest: Manifest, units: list[Chunk], vectors: VectorIndex
+) -> Path:
+    """Write a complete build beside the current one, then make it current atomically."""
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid4().hex[:8]
+    staging = builds / f".tmp-{build_id}"
+    staging.mkdir()
+    try:
+        vectors.write(str(staging / VECTORS))
+        with (staging / UNITS).open("w", encoding="utf-8") as out:
+            for unit in units:
+                out.write(json.dumps(_unit_to_json(unit), ensure_ascii=False) + "\n")
+        (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        final = builds / build_id
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    pointer = index_dir / f".LATEST.{build_id}"
+    pointer.write_text(build_id + "\n", encoding="utf-8")
+    os.replace(pointer, index_dir / "LATEST")
+    _prune(builds, keep=build_id)
+    return final
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index lock for the duration of a build; refuse a concurrent one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildInProgressError(
+                f"another build of {index_dir} is running", hint="wait for it to finish"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def skipped_to_json(skipped: list[SkippedFile]) -> list[dict[str, str]]:
+    return [asdict(item) for item in skipped]
+
+
+def _prune(builds: Path, *, keep: str) -> None:
+    for path in builds.iterdir():
+        if path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield line
+
+
+def _unit_to_json(unit: Chunk) -> dict[str, Any]:
+    return {
+        "id": unit.id,
+        "kind": unit.kind,
+        "text": unit.text,
+        "context": unit.context,
+        "source": asdict(unit.source),
+        "metadata": unit.metadata,
+    }
+
+
+def _unit_from_json(row: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=row["id"],
+        kind=row["kind"],
+        text=row["text"],
+        context=row["context"],
+        source=SourceSpan(**row["source"]),
+        metadata=row["metadata"],
+    )
