@@ -1,0 +1,45 @@
+# ESS assistant — `make help` lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU build of torch, from this machine's local wheel; an unpinned torch is a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.DEFAULT_GOAL := help
+.PHONY: help install run build test lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e '.[st,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install everything to run and test the assistant
+
+build: install ## build (or update) the index from corpus/
+	$(BIN)/assistant build
+
+run: install ## build the index if needed, then start the assistant
+	$(BIN)/assistant build --if-needed
+	$(BIN)/assistant shell
+
+test: install ## run the test suite
+	$(BIN)/pytest
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check assistant tests
+	$(BIN)/ruff format --check assistant tests
+	$(BIN)/mypy
+
+format: install ## format the code with ruff
+	$(BIN)/ruff format assistant tests
+	$(BIN)/ruff check --fix assistant tests
+
+clean: ## remove the virtual environment, caches and the built index
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache index/builds index/LATEST
