@@ -85,11 +85,11 @@ class Chunker:
         body = text[block.start : block.end]
         cursor = 0
         for index, piece in enumerate(self._splitter.split_text(body)):
-            # Pieces overlap, so search from just after the previous piece's start.
+            # A piece starts after the previous one and overlaps it by at most chunk_overlap.
             found = body.find(piece, cursor)
             if found < 0:  # pragma: no cover - the splitter only returns substrings
                 found = body.find(piece)
-            cursor = found + 1
+            cursor = max(found + 1, found + len(piece) - self.chunk_overlap)
             start = block.start + found
             yield start, start + len(piece), block.intro if index > 0 else ""
 

@@ -127,7 +127,7 @@ def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
     filters = parse_filter_pairs(args.filter)
     retriever = open_retriever(settings)
-    hits = retriever.retrieve(args.query, top_k=args.top_k or settings.top_k, filters=filters)
+    hits = retriever.retrieve(args.query, top_k=_top_k(args, settings), filters=filters)
     if args.json:
         print(
             json.dumps(
@@ -193,9 +193,13 @@ def _cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
         if not query:
             return 0
         try:
-            _print_hits(retriever.retrieve(query, top_k=args.top_k or settings.top_k))
+            _print_hits(retriever.retrieve(query, top_k=_top_k(args, settings)))
         except AssistantError as exc:
             _fail(exc.message, exc.hint)
+
+
+def _top_k(args: argparse.Namespace, settings: Settings) -> int:
+    return int(args.top_k) if args.top_k is not None else settings.top_k
 
 
 def _label(hit: Hit) -> str:

@@ -61,8 +61,10 @@ def load_document(path: Path) -> Document:
         raise UnreadableDocument(f"cannot read the file ({exc.strerror or exc})") from exc
     if not raw.strip():
         raise UnreadableDocument("the file is empty")
-    reader = _READERS.get(suffix, _read_text)
-    text = _normalise(reader(raw))
+    # Text files are kept as they are, so offsets point into the file itself; converted formats
+    # are tidied (their text is ours anyway).
+    reader = _READERS.get(suffix)
+    text = _read_text(raw).replace("\r\n", "\n") if reader is None else _tidy(reader(raw))
     if not text.strip():
         raise UnreadableDocument("no text could be extracted (a scanned PDF or an empty document?)")
     meta = _read_sidecar(path)
@@ -113,7 +115,7 @@ def _first_heading(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _normalise(text: str) -> str:
+def _tidy(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n") + "\n"
 
@@ -195,7 +197,7 @@ def _read_html(raw: bytes) -> str:
     for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "pre"]):
         if element.find_parent(["li", "td"]) is not None and element.name not in ("li", "td"):
             continue
-        text = " ".join(element.get_text(" ", strip=True).split())
+        text = " ".join(element.get_text().split())
         if not text:
             continue
         if element.name.startswith("h"):

@@ -1,0 +1,119 @@
+"""The structured records are complete and faithful to the document."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.corpus.catalog import load_catalog
+from assistant.corpus.documents import load_document
+from assistant.errors import CorpusError
+from tests.conftest import CORPUS, ROADMAP
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    document = load_document(ROADMAP)
+    return load_catalog(CORPUS / "records", {document.name: document})
+
+
+def _document_actions() -> dict[str, str]:
+    """The bullets under each 'Axe opérationnel X.Y' heading, numbered X.Y.1, X.Y.2…"""
+    actions: dict[str, str] = {}
+    axis = None
+    count = 0
+    for line in ROADMAP.read_text(encoding="utf-8").split("\n"):
+        heading = re.match(r"^#+ (?:Axe opérationnel ([A-C]\.[1-3]) :)?", line)
+        if heading:
+            axis, count = heading.group(1), 0
+        elif axis and line.startswith("- "):
+            count += 1
+            actions[f"{axis}.{count}"] = line[2:].strip()
+    return actions
+
+
+def test_every_bullet_action_has_exactly_one_record(catalog) -> None:  # type: ignore[no-untyped-def]
+    expected = _document_actions()
+    assert len(expected) == 29
+    assert {a: catalog.actions[a].text for a in catalog.actions} == expected
+    texts = [action.text for action in catalog.actions.values()]
+    assert len(texts) == len(set(texts))
+
+
+def test_every_record_quotes_the_document_verbatim(catalog) -> None:  # type: ignore[no-untyped-def]
+    text = ROADMAP.read_text(encoding="utf-8")
+    assert catalog.counts() == {
+        "axes": 12,
+        "actions": 29,
+        "dispositifs": len(yaml.safe_load((CORPUS / "records/dispositifs.yaml").read_text())),
+        "acteurs": len(yaml.safe_load((CORPUS / "records/acteurs.yaml").read_text())),
+    }
+    for (_kind, _id), span in catalog.spans.items():
+        assert 0 <= span.start < span.end <= len(text)
+    for kind in ("axes", "actions", "dispositifs", "acteurs"):
+        for record in getattr(catalog, kind).values():
+            span = catalog.span(kind.rstrip("s").replace("axe", "axe"), record.id)
+            assert text[span.start : span.end] == record.source.quote
+
+
+def test_record_ids_are_unique_across_files() -> None:
+    for path in (CORPUS / "records").glob("*.yaml"):
+        ids = [row["id"] for row in yaml.safe_load(path.read_text(encoding="utf-8"))]
+        assert len(ids) == len(set(ids)), path.name
+
+
+def test_schemes_cover_every_benchmark_territory(catalog) -> None:  # type: ignore[no-untyped-def]
+    territories = {scheme.territory for scheme in catalog.dispositifs.values()}
+    for name in ("Lyon", "Nantes", "La Rochelle", "Grand Poitiers", "Grenoble", "Lille",
+                 "Toulouse", "Rennes"):  # fmt: skip
+        assert any(name in territory for territory in territories), name
+    factory = next(s for s in catalog.dispositifs.values() if "Nantes Factory" in s.name)
+    assert factory.contact and "essnantesfactory@nantesmetropole.fr" in factory.contact
+
+
+def test_actions_are_placed_in_their_axis_section(catalog) -> None:  # type: ignore[no-untyped-def]
+    span = catalog.span("action", "B.2.3")
+    assert span.section.startswith("Axe stratégique B")
+    assert span.section.endswith(catalog.axes["B.2"].title)
+
+
+def _write(tmp_path: Path, name: str, rows: object) -> Path:
+    records = tmp_path / "records"
+    records.mkdir(exist_ok=True)
+    (records / name).write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    return records
+
+
+def test_an_invalid_record_is_refused_naming_file_record_and_field(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    quote = "Identifier les structures ou personnes relais par public cible"
+    row = {"id": "A.1.2", "text": "x", "themes": ["pas un thème"],
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
+    records = _write(tmp_path, "actions.yaml", [row])
+    with pytest.raises(CorpusError) as error:
+        load_catalog(records, {document.name: document})
+    assert "actions.yaml" in error.value.message
+    assert "A.1.2" in error.value.message
+    assert "themes" in error.value.message
+
+
+def test_a_quote_not_in_the_document_is_refused(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    row = {"id": "A.1.2", "text": "x", "themes": ["formation"],
+           "source": {"document": document.name, "quote": "Une phrase que le document n'a pas."}}  # fmt: skip
+    records = _write(tmp_path, "actions.yaml", [row])
+    with pytest.raises(CorpusError, match="not found verbatim"):
+        load_catalog(records, {document.name: document})
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    quote = "Identifier les structures ou personnes relais par public cible"
+    row = {"id": "A.1.2", "text": "x", "themes": ["formation"],
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
+    records = _write(tmp_path, "actions.yaml", [row, row])
+    with pytest.raises(CorpusError, match="duplicate"):
+        load_catalog(records, {document.name: document})

@@ -1,0 +1,151 @@
+"""The FAISS index and its build: exact against brute force, atomic, incremental, checked."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.build import build_index, index_status
+from assistant.config import Settings
+from assistant.embed import E5Embedder
+from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
+from assistant.index import VectorIndex, factory_string
+from assistant.retrieve import DenseRetriever, open_retriever
+from assistant.store import build_lock, current_build, load_index, read_manifest
+from tests.conftest import FakeEmbedder
+
+
+def _load(settings: Settings, embedder: object) -> DenseRetriever:
+    index = load_index(
+        settings.index_dir,
+        embedder={"backend": embedder.backend},  # type: ignore[attr-defined]
+        chunking={"chunk_size": settings.chunk_size},
+    )
+    return DenseRetriever(index, embedder)  # type: ignore[arg-type]
+
+
+def test_faiss_hits_match_brute_force_cosine(small_corpus: Settings, e5: E5Embedder) -> None:
+    build_index(small_corpus, embedder=e5, progress=False)
+    retriever = _load(small_corpus, e5)
+    units = retriever.index.units
+    matrix = e5.embed_documents([u.indexed_text for u in units])
+    for query in ["ouvrir une recyclerie", "réparer son vélo", "aide pour démarrer"]:
+        scores = matrix @ e5.embed_query(query)
+        expected = [units[i].id for i in np.argsort(-scores)[:3]]
+        hits = retriever.retrieve(query, top_k=3)
+        assert [h.chunk.id for h in hits] == expected
+        assert [h.score for h in hits] == pytest.approx(sorted(scores, reverse=True)[:3], abs=1e-4)
+
+
+def test_filters_are_applied_inside_the_search(small_corpus: Settings, e5: E5Embedder) -> None:
+    build_index(small_corpus, embedder=e5, progress=False)
+    retriever = _load(small_corpus, e5)
+    hits = retriever.retrieve("réparer", top_k=10, filters={"document": "mobilite"})
+    assert hits and all(h.chunk.source.document == "mobilite.md" for h in hits)
+    allowed = sum(u.source.document == "mobilite.md" for u in retriever.index.units)
+    assert len(hits) == allowed  # top_k filled from the filtered units, not cut after ranking
+    assert retriever.retrieve("réparer", filters={"section": "pas une section"}) == []
+
+
+def test_build_then_load_gives_the_same_hits(small_corpus: Settings, e5: E5Embedder) -> None:
+    build_index(small_corpus, embedder=e5, progress=False)
+    first = [(h.chunk.id, h.score) for h in _load(small_corpus, e5).retrieve("bénévoles", top_k=4)]
+    reloaded = open_retriever(small_corpus)  # from disk, the default embedder from settings
+    again = [(h.chunk.id, h.score) for h in reloaded.retrieve("bénévoles", top_k=4)]
+    assert [i for i, _ in first] == [i for i, _ in again]
+    assert [s for _, s in first] == pytest.approx([s for _, s in again], abs=1e-5)
+
+
+def test_manifest_mismatch_is_refused_with_a_rebuild_hint(small_corpus: Settings) -> None:
+    build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
+    other_chunking = small_corpus.model_copy(update={"chunk_size": 800})
+    with pytest.raises(IndexMismatchError) as error:
+        open_retriever(other_chunking)
+    assert "chunk_size is 400 in the index but 800 now" in error.value.message
+    assert "embedder backend is 'fake'" in error.value.message
+    assert error.value.hint is not None and "assistant build" in error.value.hint
+    assert index_status(other_chunking) is not None
+
+
+def test_missing_index_says_to_build(tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with pytest.raises(IndexNotFoundError) as error:
+        open_retriever(settings)
+    assert error.value.hint == 'run "assistant build" first'
+
+
+def test_rebuild_embeds_only_changed_units(small_corpus: Settings) -> None:
+    embedder = FakeEmbedder()
+    first = build_index(small_corpus, embedder=embedder, progress=False)
+    assert first.reused == 0 and first.embedded == first.units
+    second = build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
+    assert second.embedded == 0 and second.reused == first.units
+
+    path = small_corpus.documents_dir / "mobilite.md"
+    path.write_text(path.read_text().replace("bas prix", "prix solidaire"), encoding="utf-8")
+    counting = FakeEmbedder()
+    third = build_index(small_corpus, embedder=counting, progress=False)
+    assert third.embedded == 1
+    assert len(counting.embedded) == 1 and "prix solidaire" in counting.embedded[0]
+
+
+def test_index_status_tells_when_a_rebuild_is_needed(
+    small_corpus: Settings, e5: E5Embedder
+) -> None:
+    assert index_status(small_corpus) == f"no index in {small_corpus.index_dir}"
+    build_index(small_corpus, embedder=e5, progress=False)
+    assert index_status(small_corpus) is None
+    (small_corpus.documents_dir / "nouveau.md").write_text("# Nouveau\n\nTexte neuf.\n")
+    assert index_status(small_corpus) == "the corpus changed since the index was built"
+    assert "chunk_size" in str(index_status(small_corpus.model_copy(update={"chunk_size": 900})))
+
+
+class ExplodingEmbedder(FakeEmbedder):
+    def embed_documents(self, texts, *, progress=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("killed mid-build")
+
+
+def test_an_interrupted_build_leaves_the_previous_index_intact(small_corpus: Settings) -> None:
+    build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
+    before = current_build(small_corpus.index_dir)
+    manifest = read_manifest(small_corpus.index_dir)
+    (small_corpus.documents_dir / "nouveau.md").write_text("# Nouveau\n\nTexte neuf.\n")
+    with pytest.raises(RuntimeError, match="killed"):
+        build_index(small_corpus, embedder=ExplodingEmbedder(), progress=False)
+    assert current_build(small_corpus.index_dir) == before
+    assert read_manifest(small_corpus.index_dir) == manifest
+    leftovers = [p.name for p in (small_corpus.index_dir / "builds").iterdir()]
+    assert leftovers == [before.name]  # type: ignore[union-attr]
+
+
+def test_a_concurrent_build_is_refused(small_corpus: Settings) -> None:
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with build_lock(small_corpus.index_dir):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(BuildInProgressError):
+            build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_a_flat_index_for_small_corpora_hnsw_for_large_ones() -> None:
+    assert factory_string(200) == "Flat"
+    assert factory_string(200_000).startswith("HNSW")
+    vectors = np.eye(4, dtype=np.float32)
+    index = VectorIndex.from_vectors(vectors)
+    assert index.search(vectors[2], 1) == [(2, pytest.approx(1.0))]
+    assert index.search(vectors[2], 2, allowed=[0, 1])[0][1] == pytest.approx(0.0)
+    assert np.allclose(index.vectors(), vectors)
