@@ -89,6 +89,25 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(run=_cmd_stats)
 
+    evaluate = commands.add_parser(
+        "eval", help="score retrieval configurations on the gold set and write a report"
+    )
+    evaluate.add_argument("--gold", type=Path, default=Path("evals/gold.yaml"), help="gold set")
+    evaluate.add_argument(
+        "--out", type=Path, default=Path("evals/reports"), help="folder of the report"
+    )
+    evaluate.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when the default configuration is below the thresholds",
+    )
+    evaluate.add_argument(
+        "--thresholds", type=Path, default=Path("evals/thresholds.yaml"), help="gate minima"
+    )
+    evaluate.add_argument("--no-baseline", action="store_true", help="skip the tutorial baseline")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    evaluate.set_defaults(run=_cmd_eval)
+
     shell = commands.add_parser("shell", help="interactive search in the terminal")
     shell.add_argument("-k", "--top-k", type=int, default=None, help="number of results")
     shell.set_defaults(run=_cmd_shell)
@@ -173,6 +192,26 @@ def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     for document in manifest.documents:
         print(f"  - {document['name']} ({document['format']}, {document['chars']} characters)")
     print(f"Status: {'up to date' if status is None else 'rebuild needed: ' + status}")
+    return 0
+
+
+def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.evaluation.report import markdown, write_report
+    from assistant.evaluation.suite import DEFAULT_NAME, check_thresholds, run_evaluation
+
+    run = run_evaluation(
+        settings, args.gold, baseline=not args.no_baseline, progress=not args.quiet
+    )
+    paths = write_report(run.results, run.meta, args.out, default=DEFAULT_NAME)
+    print(markdown(run.results, run.meta, default=DEFAULT_NAME).split("## Questions")[0].strip())
+    print(f"\nReport: {paths['markdown']} (JSON {paths['json']}, plot {paths['plot']})")
+    if args.check:
+        failures = check_thresholds(run, args.thresholds)
+        for failure in failures:
+            print(f"below threshold: {failure}", file=sys.stderr)
+        if failures:
+            return EXIT_USER_ERROR
+        print(f"Quality gate passed ({args.thresholds}).")
     return 0
 
 

@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=150, ge=0, description="Overlap when a block is split.")
 
     top_k: int = Field(default=5, ge=1, le=100, description="Default number of results.")
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        default="hybrid", description="hybrid (BM25 + dense), dense only, or lexical only."
+    )
+    fusion: Literal["weighted", "rrf"] = Field(
+        default="weighted", description="Normalised weighted sum, or reciprocal rank fusion."
+    )
+    dense_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Weight of the dense score for French queries."
+    )
+    dense_weight_english: float = Field(
+        default=0.9, ge=0, le=1, description="Weight of the dense score for English queries."
+    )
+    reranker_model: str = Field(
+        default="", description="A cross-encoder (local folder) to rerank with; empty = off."
+    )
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
@@ -62,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def records_dir(self) -> Path:
         return self.corpus_dir / "records"
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.corpus_dir / "glossary.yaml"
 
 
 @lru_cache(maxsize=1)

@@ -1,16 +1,57 @@
-"""Online retrieval: a query (and filters) to ranked units of the index."""
+"""Online retrieval: a query (and filters) to ranked, non-redundant units of the index.
+
+Hybrid by default: BM25 over French-analysed text and dense e5 similarity, each min-max
+normalised over the units that pass the filters, then summed with a weight that depends on the
+query's language (multilingual e5 understands English questions; French BM25 does not). A
+normalised weighted sum beat reciprocal rank fusion on this corpus (see evals/). Queries that
+mention a glossary term get its expansion and synonyms added on the lexical side.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
 
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexMismatchError, InvalidQueryError
 from assistant.filters import FilterSpec, UnitFilter
+from assistant.glossary import Glossary
+from assistant.index import VectorIndex
+from assistant.lexical import LexicalIndex
+from assistant.rerank import CrossEncoderReranker, Reranker
 from assistant.store import REBUILD_HINT, LoadedIndex, load_index
-from assistant.types import Hit
+from assistant.text import detect_language
+from assistant.types import Chunk, Hit
 
 MAX_QUERY_CHARS = 2000
+MAX_TOP_K = 100
+RetrievalMode = Literal["hybrid", "dense", "lexical"]
+FusionMethod = Literal["weighted", "rrf"]
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How to rank; the defaults are the configuration the evaluation retained."""
+
+    mode: RetrievalMode = "hybrid"
+    fusion: FusionMethod = "weighted"
+    dense_weight_fr: float = 0.5
+    dense_weight_en: float = 0.9
+    expansion_weight: float = 0.5
+    rrf_k: int = 60
+    merge_overlaps: bool = True
+    rerank_depth: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("dense_weight_fr", "dense_weight_en", "expansion_weight"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
 def check_query(query: str) -> str:
@@ -25,36 +66,173 @@ def check_query(query: str) -> str:
     return stripped
 
 
-class DenseRetriever:
-    """Nearest units by embedding cosine similarity, filters applied inside FAISS."""
+def check_top_k(top_k: int) -> int:
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidQueryError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
+    return top_k
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
-        self.index = index
-        self.embedder = embedder
-        built_dim = int(index.manifest.embedder.get("dim", index.vectors.dim))
-        if embedder.dim != built_dim:
+
+class Retriever:
+    """Ranks the units of an index for a query, filters applied before ranking."""
+
+    def __init__(
+        self,
+        units: Sequence[Chunk],
+        vectors: VectorIndex,
+        embedder: Embedder,
+        *,
+        config: RetrievalConfig | None = None,
+        glossary: Glossary | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        if len(units) != len(vectors):
             raise IndexMismatchError(
-                f"the embedder gives {embedder.dim}-d vectors, the index holds {built_dim}-d ones",
+                f"{len(vectors)} vectors for {len(units)} units", hint=REBUILD_HINT
+            )
+        self.units = list(units)
+        self.vectors = vectors
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self.glossary = glossary or Glossary([])
+        self.reranker = reranker
+        self.lexical = LexicalIndex([u.indexed_text for u in self.units])
+
+    def check_dimensions(self) -> None:
+        """Refuse an embedder whose vectors cannot be compared with the index's."""
+        if self.embedder.dim != self.vectors.dim:
+            raise IndexMismatchError(
+                f"the embedder gives {self.embedder.dim}-d vectors, "
+                f"the index holds {self.vectors.dim}-d ones",
                 hint=REBUILD_HINT,
             )
 
     def retrieve(
         self, query: str, *, top_k: int = 5, filters: FilterSpec | None = None
     ) -> list[Hit]:
-        if not 1 <= top_k <= 100:
-            raise InvalidQueryError(f"top_k must be between 1 and 100, got {top_k}")
+        """The ``top_k`` best units for ``query`` among those matching ``filters``."""
         query = check_query(query)
-        allowed = UnitFilter(filters).allowed(self.index.units)
+        check_top_k(top_k)
+        allowed = UnitFilter(filters).allowed(self.units)
+        candidates = np.arange(len(self.units)) if allowed is None else np.asarray(allowed)
+        if candidates.size == 0:
+            return []
+        scores = self._scores(query, candidates)
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        hits = [Hit(self.units[i], float(scores[i])) for i in order]
+        depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)
+        hits = merge_overlaps(hits, depth) if self.config.merge_overlaps else hits[:depth]
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits)
+        return hits[:top_k]
+
+    def _scores(self, query: str, candidates: np.ndarray) -> np.ndarray:
+        config = self.config
+        if config.mode == "dense":
+            return self._dense(query, candidates)
+        lexical = self._lexical(query)
+        if config.mode == "lexical":
+            return lexical
+        dense = self._dense(query, candidates)
+        fused: np.ndarray
+        if config.fusion == "rrf":
+            fused = _rrf(dense, candidates, config.rrf_k) + _rrf(lexical, candidates, config.rrf_k)
+        else:
+            english = detect_language(query) == "en"
+            weight = config.dense_weight_en if english else config.dense_weight_fr
+            fused = weight * _minmax(dense, candidates) + (1 - weight) * _minmax(
+                lexical, candidates
+            )
+        return fused
+
+    def _dense(self, query: str, candidates: np.ndarray) -> np.ndarray:
+        scores = np.full(len(self.units), -1.0, dtype=np.float32)
         vector = self.embedder.embed_query(query)
-        found = self.index.vectors.search(vector, top_k, allowed=allowed)
-        return [Hit(self.index.units[position], score) for position, score in found]
+        allowed = None if candidates.size == len(self.units) else candidates.tolist()
+        for position, score in self.vectors.search(vector, candidates.size, allowed=allowed):
+            scores[position] = score
+        return scores
+
+    def _lexical(self, query: str) -> np.ndarray:
+        scores = self.lexical.scores(query)
+        expansion = self.glossary.expand(query)
+        if expansion and self.config.expansion_weight > 0:
+            scores = scores + self.config.expansion_weight * self.lexical.scores(expansion)
+        return scores
 
 
-def open_retriever(settings: Settings) -> DenseRetriever:
+def merge_overlaps(hits: Sequence[Hit], limit: int) -> list[Hit]:
+    """Drop near-duplicates: units whose source spans are mostly the same text.
+
+    Two units are near-duplicates when they share at least half of the longer one's span (so an
+    action quoting one bullet of a passage is not a duplicate of the whole passage). Overlapping
+    passages keep the better-ranked one; when a record quotes the same passage as a passage unit,
+    the record stays (it carries an id and fields), at the better of the two ranks.
+    """
+    kept: list[Hit] = []
+    for hit in hits:
+        twin = next((i for i, k in enumerate(kept) if _overlapping(k.chunk, hit.chunk)), None)
+        if twin is None:
+            kept.append(hit)
+        elif kept[twin].chunk.kind == "passage" and hit.chunk.kind != "passage":
+            kept[twin] = replace(hit, score=kept[twin].score)
+        if len(kept) >= limit:
+            break
+    return kept
+
+
+def _overlapping(a: Chunk, b: Chunk) -> bool:
+    if a.source.document != b.source.document:
+        return False
+    shared = min(a.source.end, b.source.end) - max(a.source.start, b.source.start)
+    longest = max(a.source.end - a.source.start, b.source.end - b.source.start)
+    return longest > 0 and shared >= 0.5 * longest
+
+
+def _minmax(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    values = scores[candidates]
+    low, high = float(values.min()), float(values.max())
+    out = np.zeros_like(scores, dtype=np.float32)
+    if high > low:
+        out[candidates] = (values - low) / (high - low)
+    return out
+
+
+def _rrf(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros_like(scores, dtype=np.float32)
+    ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
+    out[ranked] = 1.0 / (k + np.arange(1, ranked.size + 1))
+    return out
+
+
+def retrieval_config(settings: Settings) -> RetrievalConfig:
+    return RetrievalConfig(
+        mode=settings.retrieval_mode,
+        fusion=settings.fusion,
+        dense_weight_fr=settings.dense_weight,
+        dense_weight_en=settings.dense_weight_english,
+    )
+
+
+def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retriever:
+    """A retriever over a loaded index, configured by the settings."""
+    reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
+    retriever = Retriever(
+        index.units,
+        index.vectors,
+        embedder,
+        config=retrieval_config(settings),
+        glossary=Glossary.load(settings.glossary_path),
+        reranker=reranker,
+    )
+    retriever.check_dimensions()
+    return retriever
+
+
+def open_retriever(settings: Settings) -> Retriever:
     """Load the index the settings point to, with the embedder it was built with."""
     index = load_index(
         settings.index_dir,
         embedder=embedder_settings(settings),
         chunking=chunking_settings(settings),
     )
-    return DenseRetriever(index, make_embedder(settings))
+    return build_retriever(index, make_embedder(settings), settings)

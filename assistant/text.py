@@ -9,3 +9,25 @@ def fold(text: str) -> str:
     """Lowercase without accents: ``Économie`` → ``economie``, for forgiving comparisons."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_FRENCH_HINTS = frozenset(
+    "le la les des du de un une et est sont pour dans sur avec quel quelle quels quelles qui que "
+    "quoi comment combien pourquoi où au aux ce cette ces mon ma mes notre nos il elle on y a "
+    "pas ne plus ou".split()
+)
+_ENGLISH_HINTS = frozenset(
+    "the a an and is are for in on with what which who how many much why where of to does do "
+    "can my our any there this that these those it be get".split()
+)
+
+
+def detect_language(text: str) -> str:
+    """``"en"`` when the text reads as English, else ``"fr"`` (the corpus's language)."""
+    words = [w.strip(".,;:!?'\"()") for w in text.lower().replace("’", "'").split()]
+    words = [w.split("'")[-1] for w in words]
+    if any(ch in text for ch in "éèêàùçôîûœ"):
+        return "fr"
+    english = sum(w in _ENGLISH_HINTS for w in words)
+    french = sum(w in _FRENCH_HINTS for w in words)
+    return "en" if english > french else "fr"

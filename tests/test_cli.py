@@ -52,7 +52,7 @@ def test_build_if_needed_skips_an_up_to_date_index(built: Path) -> None:
 
 
 def test_search_prints_ranked_results_with_sections(built: Path) -> None:
-    result = run(["search", "où réparer mon vélo ?", "--top-k", "2"], built)
+    result = run(["search", "atelier pour entretenir les vélos", "--top-k", "2"], built)
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
     assert first.startswith("1. [passage] score ") and first.endswith("mobilite.md")

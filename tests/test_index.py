@@ -13,24 +13,26 @@ from assistant.config import Settings
 from assistant.embed import E5Embedder
 from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
 from assistant.index import VectorIndex, factory_string
-from assistant.retrieve import DenseRetriever, open_retriever
+from assistant.retrieve import RetrievalConfig, Retriever, open_retriever
 from assistant.store import build_lock, current_build, load_index, read_manifest
 from tests.conftest import FakeEmbedder
 
 
-def _load(settings: Settings, embedder: object) -> DenseRetriever:
+def _load(settings: Settings, embedder: object) -> Retriever:
+    """A dense-only retriever without merging, to compare FAISS with brute force."""
     index = load_index(
         settings.index_dir,
         embedder={"backend": embedder.backend},  # type: ignore[attr-defined]
         chunking={"chunk_size": settings.chunk_size},
     )
-    return DenseRetriever(index, embedder)  # type: ignore[arg-type]
+    config = RetrievalConfig(mode="dense", merge_overlaps=False)
+    return Retriever(index.units, index.vectors, embedder, config=config)  # type: ignore[arg-type]
 
 
 def test_faiss_hits_match_brute_force_cosine(small_corpus: Settings, e5: E5Embedder) -> None:
     build_index(small_corpus, embedder=e5, progress=False)
     retriever = _load(small_corpus, e5)
-    units = retriever.index.units
+    units = retriever.units
     matrix = e5.embed_documents([u.indexed_text for u in units])
     for query in ["ouvrir une recyclerie", "réparer son vélo", "aide pour démarrer"]:
         scores = matrix @ e5.embed_query(query)
@@ -45,16 +47,20 @@ def test_filters_are_applied_inside_the_search(small_corpus: Settings, e5: E5Emb
     retriever = _load(small_corpus, e5)
     hits = retriever.retrieve("réparer", top_k=10, filters={"document": "mobilite"})
     assert hits and all(h.chunk.source.document == "mobilite.md" for h in hits)
-    allowed = sum(u.source.document == "mobilite.md" for u in retriever.index.units)
+    allowed = sum(u.source.document == "mobilite.md" for u in retriever.units)
     assert len(hits) == allowed  # top_k filled from the filtered units, not cut after ranking
     assert retriever.retrieve("réparer", filters={"section": "pas une section"}) == []
 
 
 def test_build_then_load_gives_the_same_hits(small_corpus: Settings, e5: E5Embedder) -> None:
     build_index(small_corpus, embedder=e5, progress=False)
-    first = [(h.chunk.id, h.score) for h in _load(small_corpus, e5).retrieve("bénévoles", top_k=4)]
+    report = build_index(small_corpus, embedder=e5, progress=False)
+    index = load_index(small_corpus.index_dir, embedder={}, chunking={})
+    in_memory = Retriever(index.units, index.vectors, e5)
+    first = [(h.chunk.id, h.score) for h in in_memory.retrieve("bénévoles", top_k=4)]
     reloaded = open_retriever(small_corpus)  # from disk, the default embedder from settings
     again = [(h.chunk.id, h.score) for h in reloaded.retrieve("bénévoles", top_k=4)]
+    assert report.reused == report.units  # the second build reused every vector
     assert [i for i, _ in first] == [i for i, _ in again]
     assert [s for _, s in first] == pytest.approx([s for _, s in again], abs=1e-5)
 

@@ -1,0 +1,1 @@
+"""The evaluation harness: gold questions, retrieval metrics, side-by-side reports."""

@@ -1,0 +1,114 @@
+"""Write an evaluation run as Markdown, JSON and a PNG plot."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation.runner import METRICS, SystemResult
+
+LABELS = {
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "recall@10": "R@10",
+    "mrr@10": "MRR@10",
+    "ndcg@10": "nDCG@10",
+}
+
+
+def write_report(
+    results: list[SystemResult], meta: dict[str, Any], out_dir: Path, *, default: str
+) -> dict[str, Path]:
+    """``latest.json``, ``latest.md`` and ``latest.png`` under ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / "latest.json",
+        "markdown": out_dir / "latest.md",
+        "plot": out_dir / "latest.png",
+    }
+    payload = {"meta": meta, "default": default, "results": [asdict(r) for r in results]}
+    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    _plot(results, paths["plot"])
+    paths["markdown"].write_text(markdown(results, meta, default=default), encoding="utf-8")
+    return paths
+
+
+def markdown(results: list[SystemResult], meta: dict[str, Any], *, default: str) -> str:
+    header = "| configuration | " + " | ".join(LABELS[m] for m in METRICS) + " | p50 ms | p95 ms |"
+    lines = [
+        "# Retrieval evaluation",
+        "",
+        f"Revision `{meta['revision']}`, {meta['created_at']}. Gold set: {meta['questions']} "
+        f"questions ({meta['answerable']} answerable, scored here). Index: {meta['units']} units "
+        f"built with {meta['embedder']}. A hit is a returned unit containing a gold quote.",
+        "",
+        "## All answerable questions",
+        "",
+        header,
+        "|" + "---|" * (len(METRICS) + 3),
+    ]
+    for result in results:
+        name = f"**{result.name}** (default)" if result.name == default else result.name
+        cells = " | ".join(f"{result.overall[m]:.3f}" for m in METRICS)
+        latency = result.latency_ms
+        lines.append(f"| {name} | {cells} | {latency['p50']:.1f} | {latency['p95']:.1f} |")
+    lines += ["", "Configurations:", ""]
+    lines += [f"- `{r.name}`: {r.description}" for r in results]
+    chosen = next(r for r in results if r.name == default)
+    lines += [
+        "",
+        f"## Default configuration (`{default}`) by kind of question",
+        "",
+        "| kind | questions | " + " | ".join(LABELS[m] for m in METRICS) + " |",
+        "|" + "---|" * (len(METRICS) + 2),
+    ]
+    for group, values in chosen.by_group.items():
+        cells = " | ".join(f"{values[m]:.3f}" for m in METRICS)
+        lines.append(f"| {group} | {values['questions']:.0f} | {cells} |")
+    groups = list(chosen.by_group)
+    lines += [
+        "",
+        "## Recall@5 by kind, every configuration",
+        "",
+        "| configuration | " + " | ".join(groups) + " |",
+        "|" + "---|" * (len(groups) + 1),
+    ]
+    for result in results:
+        cells = " | ".join(f"{result.by_group.get(g, {}).get('recall@5', 0):.3f}" for g in groups)
+        lines.append(f"| {result.name} | {cells} |")
+    lines += ["", "![Recall@5 and MRR@10 by configuration](latest.png)", ""]
+    missed = [
+        (qid, row)
+        for qid, row in chosen.per_question.items()
+        if float(row["recall@5"]) < 1  # type: ignore[arg-type]
+    ]
+    lines += [f"## Questions not fully answered in the default top 5 ({len(missed)})", ""]
+    lines += [f"- {qid}: R@5 {row['recall@5']:.2f}, RR {row['mrr@10']:.2f}" for qid, row in missed]
+    lines += ["", f"Settings: `{json.dumps(meta['settings'], ensure_ascii=False)}`", ""]
+    return "\n".join(lines)
+
+
+def _plot(results: list[SystemResult], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r.name for r in results]
+    figure, axis = plt.subplots(figsize=(9, 4.2))
+    width = 0.38
+    positions = range(len(names))
+    for offset, metric in ((-width / 2, "recall@5"), (width / 2, "mrr@10")):
+        values = [r.overall[metric] for r in results]
+        bars = axis.bar([p + offset for p in positions], values, width, label=LABELS[metric])
+        axis.bar_label(bars, fmt="%.2f", fontsize=8)
+    axis.set_xticks(list(positions), names, rotation=15, ha="right")
+    axis.set_ylim(0, 1.08)
+    axis.set_ylabel("score")
+    axis.set_title("Retrieval quality on the gold set (answerable questions)")
+    axis.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,63 @@
+"""Lexical retrieval: BM25 over French-analysed text (stop words, Snowball stemming, no accents).
+
+The BM25 index is rebuilt from the units when the index is loaded: for the few thousand units of
+a territory's corpus that takes milliseconds, and it can never disagree with the units on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+from assistant.text import fold
+
+# bm25s sets its own logger to DEBUG on import; leave the level to the application.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Question words and fillers: they say what is asked, not what it is about.
+_QUESTION_WORDS = {
+    "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles",
+    "comment", "combien", "pourquoi", "quoi", "qui", "que", "quand", "ou", "est", "sont",
+    "ce", "cest", "estce", "y", "a", "t", "il", "elle", "on", "peut", "peuvent", "faut",
+    "what", "which", "how", "who", "whom", "where", "when", "why", "does", "do", "did",
+    "is", "are", "was", "were", "there", "any", "can", "could", "should", "would",
+}  # fmt: skip
+STOP_WORDS = frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *STOPWORDS_EN, *_QUESTION_WORDS))
+
+
+class FrenchAnalyzer:
+    """Text to index terms: words, minus stop words, stemmed in French, accents folded."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("french")
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w for w in _WORD.findall(text.lower()) if fold(w) not in STOP_WORDS]
+        return [fold(stem) for stem in self._stemmer.stemWords(words)]
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant) over the indexed text of units, position ``i`` being unit ``i``."""
+
+    def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
+        self.analyzer = FrenchAnalyzer()
+        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        # bm25s needs at least one token per document: an empty text gets a placeholder.
+        corpus = [self.analyzer(text) or ["<empty>"] for text in texts]
+        self._bm25.index(corpus, show_progress=False)
+        self._vocabulary = set(self._bm25.vocab_dict)
+        self.size = len(corpus)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every unit for the query (zeros when no query term is indexed)."""
+        terms = [t for t in self.analyzer(query) if t in self._vocabulary]
+        if not terms:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
