@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         default="weighted", description="Normalised weighted sum, or reciprocal rank fusion."
     )
     dense_weight: float = Field(
-        default=0.5, ge=0, le=1, description="Weight of the dense score for French queries."
+        default=0.7, ge=0, le=1, description="Weight of the dense score for French queries."
     )
     dense_weight_english: float = Field(
         default=0.9, ge=0, le=1, description="Weight of the dense score for English queries."

@@ -23,9 +23,9 @@ from assistant.filters import FilterSpec, UnitFilter
 from assistant.glossary import Glossary
 from assistant.index import VectorIndex
 from assistant.lexical import LexicalIndex
+from assistant.query import AnalyzedQuery, analyze
 from assistant.rerank import CrossEncoderReranker, Reranker
 from assistant.store import REBUILD_HINT, LoadedIndex, load_index
-from assistant.text import detect_language
 from assistant.types import Chunk, Hit
 
 MAX_QUERY_CHARS = 2000
@@ -40,10 +40,11 @@ class RetrievalConfig:
 
     mode: RetrievalMode = "hybrid"
     fusion: FusionMethod = "weighted"
-    dense_weight_fr: float = 0.5
+    dense_weight_fr: float = 0.7
     dense_weight_en: float = 0.9
     expansion_weight: float = 0.5
     rrf_k: int = 60
+    list_boost: float = 0.1
     merge_overlaps: bool = True
     rerank_depth: int = 20
 
@@ -96,6 +97,7 @@ class Retriever:
         self.glossary = glossary or Glossary([])
         self.reranker = reranker
         self.lexical = LexicalIndex([u.indexed_text for u in self.units])
+        self._outlines = np.array([bool(u.metadata.get("group")) for u in self.units], np.float32)
 
     def check_dimensions(self) -> None:
         """Refuse an embedder whose vectors cannot be compared with the index's."""
@@ -116,7 +118,8 @@ class Retriever:
         candidates = np.arange(len(self.units)) if allowed is None else np.asarray(allowed)
         if candidates.size == 0:
             return []
-        scores = self._scores(query, candidates)
+        analysis = analyze(query, self.glossary)
+        scores = self._scores(analysis, candidates)
         order = candidates[np.argsort(-scores[candidates], kind="stable")]
         hits = [Hit(self.units[i], float(scores[i])) for i in order]
         depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)
@@ -125,23 +128,23 @@ class Retriever:
             hits = self.reranker.rerank(query, hits)
         return hits[:top_k]
 
-    def _scores(self, query: str, candidates: np.ndarray) -> np.ndarray:
+    def _scores(self, query: AnalyzedQuery, candidates: np.ndarray) -> np.ndarray:
         config = self.config
-        if config.mode == "dense":
-            return self._dense(query, candidates)
-        lexical = self._lexical(query)
-        if config.mode == "lexical":
-            return lexical
-        dense = self._dense(query, candidates)
         fused: np.ndarray
-        if config.fusion == "rrf":
-            fused = _rrf(dense, candidates, config.rrf_k) + _rrf(lexical, candidates, config.rrf_k)
+        if config.mode == "dense":
+            fused = self._dense(query.text, candidates)
+        elif config.mode == "lexical":
+            fused = self._lexical(query)
+        elif config.fusion == "rrf":
+            fused = _rrf(self._dense(query.text, candidates), candidates, config.rrf_k)
+            fused = fused + _rrf(self._lexical(query), candidates, config.rrf_k)
         else:
-            english = detect_language(query) == "en"
-            weight = config.dense_weight_en if english else config.dense_weight_fr
-            fused = weight * _minmax(dense, candidates) + (1 - weight) * _minmax(
-                lexical, candidates
-            )
+            weight = config.dense_weight_en if query.language == "en" else config.dense_weight_fr
+            dense = _minmax(self._dense(query.text, candidates), candidates)
+            fused = weight * dense + (1 - weight) * _minmax(self._lexical(query), candidates)
+        if query.wants_list and config.list_boost:
+            # A list question is best answered by a unit that lists: an outline or an axis.
+            fused = fused + config.list_boost * self._outlines
         return fused
 
     def _dense(self, query: str, candidates: np.ndarray) -> np.ndarray:
@@ -152,9 +155,9 @@ class Retriever:
             scores[position] = score
         return scores
 
-    def _lexical(self, query: str) -> np.ndarray:
-        scores = self.lexical.scores(query)
-        expansion = self.glossary.expand(query)
+    def _lexical(self, query: AnalyzedQuery) -> np.ndarray:
+        scores = self.lexical.scores(query.text)
+        expansion = query.expansion
         if expansion and self.config.expansion_weight > 0:
             scores = scores + self.config.expansion_weight * self.lexical.scores(expansion)
         return scores
@@ -181,7 +184,9 @@ def merge_overlaps(hits: Sequence[Hit], limit: int) -> list[Hit]:
 
 
 def _overlapping(a: Chunk, b: Chunk) -> bool:
-    if a.source.document != b.source.document:
+    # Records are distinct entities even when they quote neighbouring text (an outline and its
+    # first item share a source span): only passages can duplicate something.
+    if a.source.document != b.source.document or "passage" not in (a.kind, b.kind):
         return False
     shared = min(a.source.end, b.source.end) - max(a.source.start, b.source.start)
     longest = max(a.source.end - a.source.start, b.source.end - b.source.start)

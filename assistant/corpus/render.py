@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from assistant.corpus.catalog import RecordCatalog
+from assistant.corpus.outlines import outline_units
+from assistant.corpus.units import axis_title, record_unit
 from assistant.corpus.records import Acteur, Action, Amounts, Axis, Dispositif
 from assistant.types import Chunk, Document, MetadataValue
 
@@ -24,6 +26,7 @@ def record_units(catalog: RecordCatalog, documents: Mapping[str, Document]) -> l
     units += [_action_unit(action, catalog) for action in catalog.actions.values()]
     units += [_dispositif_unit(scheme, catalog) for scheme in catalog.dispositifs.values()]
     units += [_acteur_unit(actor, catalog) for actor in catalog.acteurs.values()]
+    units += outline_units(catalog)
     return [_situate(unit, documents[unit.source.document]) for unit in units]
 
 
@@ -41,46 +44,36 @@ def format_euros(amount: int) -> str:
     return f"{amount:,}".replace(",", " ") + " €"
 
 
-def _axis_title(catalog: RecordCatalog, axis_id: str) -> str:
-    axis = catalog.axes.get(axis_id)
-    kind = "Axe stratégique" if "." not in axis_id else "Axe opérationnel"
-    return f"{kind} {axis_id} : {axis.title}" if axis else f"{kind} {axis_id}"
-
-
 def _axis_unit(axis: Axis, catalog: RecordCatalog) -> Chunk:
     lines: list[str]
     if axis.is_strategic:
         children = [a for a in catalog.axes.values() if a.id.startswith(axis.id + ".")]
-        lines = [f"{_axis_title(catalog, axis.id)}.", "Axes opérationnels :"]
-        lines += [f"- {child.id} : {child.title}" for child in children]
+        lines = [f"{axis_title(catalog, axis.id)}.", "Axes opérationnels :"]
+        lines += [f"- {axis_title(catalog, child.id)}" for child in children]
         axis_ids = [axis.id]
+        members = [f"axe:{child.id}" for child in children]
     else:
         actions = [a for a in catalog.actions.values() if a.operational_axis == axis.id]
         lines = [
-            f"{_axis_title(catalog, axis.id)}.",
-            f"Dans l'{_axis_title(catalog, axis.id.split('.')[0])}.",
+            f"{axis_title(catalog, axis.id)}.",
+            f"Dans l'{axis_title(catalog, axis.id.split('.')[0])}.",
             "Actions :",
         ]
         lines += [f"- {action.id} : {action.text}" for action in actions]
         axis_ids = [axis.id.split(".")[0], axis.id]
+        members = [f"action:{action.id}" for action in actions]
     themes = sorted(
         {str(t) for a in catalog.actions.values() if a.id.startswith(axis.id + ".") for t in a.themes}
     )
-    return _unit(
-        "axe",
-        axis.id,
-        "\n".join(lines),
-        catalog,
-        {"axis": axis_ids, "theme": themes},
-    )
+    return record_unit("axe", axis.id, "\n".join(lines), catalog, {"axis": axis_ids, "theme": themes, "group": "axis", "members": members})
 
 
 def _action_unit(action: Action, catalog: RecordCatalog) -> Chunk:
     text = "\n".join(
         [
             f"Action {action.id} de la feuille de route : {action.text}",
-            f"{_axis_title(catalog, action.operational_axis)}.",
-            f"{_axis_title(catalog, action.strategic_axis)}.",
+            f"{axis_title(catalog, action.operational_axis)}.",
+            f"{axis_title(catalog, action.strategic_axis)}.",
             f"Thèmes : {', '.join(action.themes)}.",
         ]
     )
@@ -88,7 +81,7 @@ def _action_unit(action: Action, catalog: RecordCatalog) -> Chunk:
         "axis": [action.strategic_axis, action.operational_axis],
         "theme": [str(theme) for theme in action.themes],
     }
-    return _unit("action", action.id, text, catalog, metadata)
+    return record_unit("action", action.id, text, catalog, metadata)
 
 
 def _amount_lines(amounts: Amounts) -> list[str]:
@@ -142,7 +135,7 @@ def _dispositif_unit(scheme: Dispositif, catalog: RecordCatalog) -> Chunk:
     }
     if scheme.amounts.ceiling_eur is not None:
         metadata["ceiling_eur"] = scheme.amounts.ceiling_eur
-    return _unit("dispositif", scheme.id, "\n".join(lines), catalog, metadata)
+    return record_unit("dispositif", scheme.id, "\n".join(lines), catalog, metadata)
 
 
 def _acteur_unit(actor: Acteur, catalog: RecordCatalog) -> Chunk:
@@ -154,20 +147,4 @@ def _acteur_unit(actor: Acteur, catalog: RecordCatalog) -> Chunk:
         "theme": [str(theme) for theme in actor.themes],
         "name": actor.name,
     }
-    return _unit("acteur", actor.id, "\n".join(lines), catalog, metadata)
-
-
-def _unit(
-    kind: str, record_id: str, text: str, catalog: RecordCatalog, metadata: dict[str, MetadataValue]
-) -> Chunk:
-    span = catalog.span(kind, record_id)
-    base: dict[str, MetadataValue] = {"record_id": record_id, "document": span.document}
-    base["section"] = span.section
-    return Chunk(
-        id=f"{kind}:{record_id}",
-        kind=kind,  # type: ignore[arg-type]  # one of the record kinds by construction
-        text=text,
-        context="",
-        source=span,
-        metadata={**base, **metadata},
-    )
+    return record_unit("acteur", actor.id, "\n".join(lines), catalog, metadata)
