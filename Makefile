@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install run build test lint format clean
+.PHONY: help install run build test eval lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ run: install ## build the index if needed, then start the assistant
 
 test: install ## run the test suite
 	$(BIN)/pytest
+
+eval: install ## score retrieval on evals/gold.yaml, write evals/reports/, check the thresholds
+	$(BIN)/assistant eval --check
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check assistant tests

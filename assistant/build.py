@@ -6,6 +6,7 @@ rebuild only embeds what is new.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import time
@@ -23,6 +24,7 @@ from assistant.corpus.assemble import CorpusSnapshot, assemble_corpus, corpus_fi
 from assistant.embed import Embedder, Vectors, embedder_identity, make_embedder
 from assistant.errors import AssistantError, CorpusError
 from assistant.index import VectorIndex, factory_string
+from assistant.segments import SegmentIndex, segment_rows, segment_text
 from assistant.store import (
     Manifest,
     build_lock,
@@ -34,7 +36,7 @@ from assistant.store import (
     skipped_to_json,
     write_build,
 )
-from assistant.types import Chunk, SkippedFile
+from assistant.types import SkippedFile
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class BuildReport:
     passages: int
     records: int
     units: int
+    segments: int
     embedded: int
     reused: int
     seconds: float
@@ -87,19 +90,27 @@ def build_index(
                 "and no records",
                 hint="add Markdown, text, PDF, DOCX or HTML files to corpus/documents/",
             )
+        rows = segment_rows(snapshot.units)
+        texts = [unit.indexed_text for unit in snapshot.units]
+        texts += [segment_text(snapshot.units[u], s, e) for u, s, e in rows.tolist()]
         cached = _previous_vectors(settings, embedder)
-        vectors, reused = _embed(snapshot.units, embedder, cached, progress=progress)
-        index = VectorIndex.from_vectors(vectors)
+        vectors, reused = _embed(texts, embedder, cached, progress=progress)
+        unit_count = len(snapshot.units)
+        index = VectorIndex.from_vectors(vectors[:unit_count])
+        segments = SegmentIndex(rows=rows, vectors=vectors[unit_count:])
         seconds = round(time.perf_counter() - started, 2)
-        manifest = _manifest(settings, snapshot, embedder, extra_paths, seconds, reused)
-        path = write_build(settings.index_dir, manifest, snapshot.units, index)
+        manifest = _manifest(
+            settings, snapshot, embedder, extra_paths, seconds, reused, len(segments)
+        )
+        path = write_build(settings.index_dir, manifest, snapshot.units, index, segments)
     return BuildReport(
         path=path,
         documents=len(snapshot.documents),
         passages=snapshot.passage_count,
         records=len(snapshot.catalog),
         units=len(snapshot.units),
-        embedded=len(snapshot.units) - reused,
+        segments=len(rows),
+        embedded=len(texts) - reused,
         reused=reused,
         seconds=round(time.perf_counter() - started, 2),
         size_bytes=sum(p.stat().st_size for p in path.iterdir()),
@@ -108,7 +119,8 @@ def build_index(
 
 
 def _previous_vectors(settings: Settings, embedder: Embedder) -> dict[str, Vectors]:
-    """Vectors of the current build by content hash, when made by the same embedder."""
+    """Vectors of the current build (units and sentences) by the hash of the text embedded,
+    when made by the same embedder."""
     if current_build(settings.index_dir) is None:
         return {}
     try:
@@ -121,34 +133,43 @@ def _previous_vectors(settings: Settings, embedder: Embedder) -> dict[str, Vecto
         logger.info("not reusing the previous build's vectors: %s", exc.message)
         return {}
     stored = previous.vectors.vectors()
-    return {unit.content_hash: stored[i] for i, unit in enumerate(previous.units)}
+    cache = {_digest(unit.indexed_text): stored[i] for i, unit in enumerate(previous.units)}
+    if previous.segments is not None:
+        for (u, s, e), vector in zip(
+            previous.segments.rows.tolist(), previous.segments.vectors, strict=True
+        ):
+            cache[_digest(segment_text(previous.units[u], s, e))] = vector
+    return cache
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _embed(
-    units: list[Chunk], embedder: Embedder, cached: dict[str, Vectors], *, progress: bool
+    texts: list[str], embedder: Embedder, cached: dict[str, Vectors], *, progress: bool
 ) -> tuple[Vectors, int]:
+    """Vectors of ``texts``, taken from ``cached`` when present; also the count reused."""
     dim = embedder.dim
-    vectors = np.empty((len(units), dim), dtype=np.float32)
+    vectors = np.empty((len(texts), dim), dtype=np.float32)
     missing: list[int] = []
-    for i, unit in enumerate(units):
-        vector = cached.get(unit.content_hash)
+    for i, text in enumerate(texts):
+        vector = cached.get(_digest(text))
         if vector is not None and vector.shape == (dim,):
             vectors[i] = vector
         else:
             missing.append(i)
     if missing:
         with tqdm(
-            total=len(missing), desc="Embedding", unit="unit", disable=not progress, file=sys.stderr
+            total=len(missing), desc="Embedding", unit="text", disable=not progress, file=sys.stderr
         ) as bar:
 
             def advance(done: int) -> None:
                 bar.update(done)
 
-            fresh = embedder.embed_documents(
-                [units[i].indexed_text for i in missing], progress=advance
-            )
+            fresh = embedder.embed_documents([texts[i] for i in missing], progress=advance)
         vectors[missing] = fresh
-    return vectors, len(units) - len(missing)
+    return vectors, len(texts) - len(missing)
 
 
 def _manifest(
@@ -158,6 +179,7 @@ def _manifest(
     extra_paths: Sequence[Path],
     seconds: float,
     reused: int,
+    segments: int,
 ) -> Manifest:
     return Manifest(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -183,6 +205,7 @@ def _manifest(
             "records": len(snapshot.catalog),
             **{f"records_{kind}": n for kind, n in snapshot.catalog.counts().items()},
             "units": len(snapshot.units),
+            "segments": segments,
             "skipped": len(snapshot.skipped),
         },
         skipped=skipped_to_json(snapshot.skipped),

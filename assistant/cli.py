@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # A broken PDF is reported once, as a skipped file; pypdf's own warnings are noise here.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -134,8 +137,9 @@ def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     print(
         f"Indexed {report.documents} documents ({report.passages} passages) and "
-        f"{report.records} records: {report.units} units, {report.embedded} embedded, "
-        f"{report.reused} reused; {len(report.skipped)} files skipped; "
+        f"{report.records} records: {report.units} units and {report.segments} sentences; "
+        f"{report.embedded} texts embedded, {report.reused} reused; "
+        f"{len(report.skipped)} files skipped; "
         f"{report.size_bytes / 1024:.0f} KiB in {report.path}; {report.seconds:.1f} s."
     )
     return 0
@@ -197,7 +201,12 @@ def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.evaluation.report import markdown, write_report
-    from assistant.evaluation.suite import DEFAULT_NAME, check_thresholds, run_evaluation
+    from assistant.evaluation.suite import (
+        DEFAULT_NAME,
+        check_thresholds,
+        load_thresholds,
+        run_evaluation,
+    )
 
     run = run_evaluation(
         settings, args.gold, baseline=not args.no_baseline, progress=not args.quiet
@@ -206,7 +215,8 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     print(markdown(run.results, run.meta, default=DEFAULT_NAME).split("## Questions")[0].strip())
     print(f"\nReport: {paths['markdown']} (JSON {paths['json']}, plot {paths['plot']})")
     if args.check:
-        failures = check_thresholds(run, args.thresholds)
+        gated, minima = load_thresholds(args.thresholds)
+        failures = check_thresholds(run.result(gated), minima)
         for failure in failures:
             print(f"below threshold: {failure}", file=sys.stderr)
         if failures:

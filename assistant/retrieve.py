@@ -25,6 +25,7 @@ from assistant.index import VectorIndex
 from assistant.lexical import LexicalIndex
 from assistant.query import AnalyzedQuery, analyze
 from assistant.rerank import CrossEncoderReranker, Reranker
+from assistant.segments import SegmentIndex
 from assistant.store import REBUILD_HINT, LoadedIndex, load_index
 from assistant.types import Chunk, Hit
 
@@ -45,11 +46,12 @@ class RetrievalConfig:
     expansion_weight: float = 0.5
     rrf_k: int = 60
     list_boost: float = 0.1
+    sentence_weight: float = 0.5
     merge_overlaps: bool = True
     rerank_depth: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("dense_weight_fr", "dense_weight_en", "expansion_weight"):
+        for name in ("dense_weight_fr", "dense_weight_en", "expansion_weight", "sentence_weight"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -85,6 +87,7 @@ class Retriever:
         config: RetrievalConfig | None = None,
         glossary: Glossary | None = None,
         reranker: Reranker | None = None,
+        segments: SegmentIndex | None = None,
     ) -> None:
         if len(units) != len(vectors):
             raise IndexMismatchError(
@@ -96,6 +99,7 @@ class Retriever:
         self.config = config or RetrievalConfig()
         self.glossary = glossary or Glossary([])
         self.reranker = reranker
+        self.segments = segments
         self.lexical = LexicalIndex([u.indexed_text for u in self.units])
         self._outlines = np.array([bool(u.metadata.get("group")) for u in self.units], np.float32)
 
@@ -131,13 +135,15 @@ class Retriever:
     def _scores(self, query: AnalyzedQuery, candidates: np.ndarray) -> np.ndarray:
         config = self.config
         fused: np.ndarray
+        # Every mode ends on a 0-1 scale over the candidates, so the list boost means the same.
         if config.mode == "dense":
-            fused = self._dense(query.text, candidates)
+            fused = _minmax(self._dense(query.text, candidates), candidates)
         elif config.mode == "lexical":
-            fused = self._lexical(query)
+            fused = _minmax(self._lexical(query), candidates)
         elif config.fusion == "rrf":
             fused = _rrf(self._dense(query.text, candidates), candidates, config.rrf_k)
             fused = fused + _rrf(self._lexical(query), candidates, config.rrf_k)
+            fused = _minmax(fused, candidates)
         else:
             weight = config.dense_weight_en if query.language == "en" else config.dense_weight_fr
             dense = _minmax(self._dense(query.text, candidates), candidates)
@@ -153,7 +159,12 @@ class Retriever:
         allowed = None if candidates.size == len(self.units) else candidates.tolist()
         for position, score in self.vectors.search(vector, candidates.size, allowed=allowed):
             scores[position] = score
-        return scores
+        weight = self.config.sentence_weight
+        if self.segments is None or not weight:
+            return scores
+        best = self.segments.best_per_unit(vector, len(self.units))
+        best = np.where(best < 0, scores, best)  # a unit without sentences keeps its own score
+        return (1 - weight) * scores + weight * best
 
     def _lexical(self, query: AnalyzedQuery) -> np.ndarray:
         scores = self.lexical.scores(query.text)
@@ -228,6 +239,7 @@ def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) 
         config=retrieval_config(settings),
         glossary=Glossary.load(settings.glossary_path),
         reranker=reranker,
+        segments=index.segments,
     )
     retriever.check_dimensions()
     return retriever

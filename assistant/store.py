@@ -3,7 +3,7 @@
 Layout of ``index_dir``::
 
     LATEST                 name of the current build (replaced atomically with os.replace)
-    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss
+    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss, segments.npz
     .lock                  held while a build runs
 
 A build is written to its own folder and only then named in ``LATEST``: an interrupted build
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from assistant import __version__
 from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
 from assistant.index import VectorIndex
+from assistant.segments import SegmentIndex
 from assistant.types import Chunk, SkippedFile, SourceSpan
 
 FORMAT_VERSION = 1
@@ -58,13 +59,21 @@ class Manifest(BaseModel):
 
 
 class LoadedIndex:
-    """A complete build read from disk: manifest, units and vectors."""
+    """A complete build read from disk: manifest, units, their vectors and sentence vectors."""
 
-    def __init__(self, path: Path, manifest: Manifest, units: list[Chunk], vectors: VectorIndex):
+    def __init__(
+        self,
+        path: Path,
+        manifest: Manifest,
+        units: list[Chunk],
+        vectors: VectorIndex,
+        segments: SegmentIndex | None = None,
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self.units = units
         self.vectors = vectors
+        self.segments = segments
 
 
 def corpus_fingerprint(files: Iterable[Path]) -> str:
@@ -114,7 +123,7 @@ def load_index(
             f"the index in {path} is inconsistent: {len(vectors)} vectors for {len(units)} units",
             hint=REBUILD_HINT,
         )
-    return LoadedIndex(path, manifest, units, vectors)
+    return LoadedIndex(path, manifest, units, vectors, SegmentIndex.load(path))
 
 
 def check_compatible(
@@ -139,7 +148,11 @@ def check_compatible(
 
 
 def write_build(
-    index_dir: Path, manifest: Manifest, units: list[Chunk], vectors: VectorIndex
+    index_dir: Path,
+    manifest: Manifest,
+    units: list[Chunk],
+    vectors: VectorIndex,
+    segments: SegmentIndex | None = None,
 ) -> Path:
     """Write a complete build beside the current one, then make it current atomically."""
     builds = index_dir / "builds"
@@ -149,6 +162,8 @@ def write_build(
     staging.mkdir()
     try:
         vectors.write(str(staging / VECTORS))
+        if segments is not None:
+            segments.save(staging)
         with (staging / UNITS).open("w", encoding="utf-8") as out:
             for unit in units:
                 out.write(json.dumps(_unit_to_json(unit), ensure_ascii=False) + "\n")

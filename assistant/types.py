@@ -59,10 +59,6 @@ class Chunk:
     def indexed_text(self) -> str:
         return f"{self.context}\n{self.text}" if self.context else self.text
 
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha1(self.indexed_text.encode("utf-8")).hexdigest()
-
 
 @dataclass(frozen=True)
 class Hit:

@@ -115,6 +115,7 @@ def real_index_settings(tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder
     root = tmp_path_factory.mktemp("real")
     shutil.copytree(CORPUS / "documents", root / "corpus" / "documents")
     shutil.copytree(CORPUS / "records", root / "corpus" / "records")
+    shutil.copy(CORPUS / "glossary.yaml", root / "corpus" / "glossary.yaml")
     settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
     build_index(settings, embedder=e5, progress=False)
     return settings

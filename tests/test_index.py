@@ -31,15 +31,20 @@ def _load(settings: Settings, embedder: object) -> Retriever:
 
 def test_faiss_hits_match_brute_force_cosine(small_corpus: Settings, e5: E5Embedder) -> None:
     build_index(small_corpus, embedder=e5, progress=False)
-    retriever = _load(small_corpus, e5)
-    units = retriever.units
-    matrix = e5.embed_documents([u.indexed_text for u in units])
+    index = load_index(small_corpus.index_dir, embedder={}, chunking={})
+    retriever = Retriever(
+        index.units, index.vectors, e5, config=RetrievalConfig(mode="dense", merge_overlaps=False)
+    )
+    matrix = e5.embed_documents([u.indexed_text for u in index.units])
     for query in ["ouvrir une recyclerie", "réparer son vélo", "aide pour démarrer"]:
-        scores = matrix @ e5.embed_query(query)
-        expected = [units[i].id for i in np.argsort(-scores)[:3]]
-        hits = retriever.retrieve(query, top_k=3)
-        assert [h.chunk.id for h in hits] == expected
-        assert [h.score for h in hits] == pytest.approx(sorted(scores, reverse=True)[:3], abs=1e-4)
+        vector = e5.embed_query(query)
+        scores = matrix @ vector
+        expected = list(np.argsort(-scores)[:3])
+        found = index.vectors.search(vector, 3)
+        assert [position for position, _ in found] == expected
+        assert [s for _, s in found] == pytest.approx(sorted(scores, reverse=True)[:3], abs=1e-4)
+        hits = retriever.retrieve(query, top_k=3)  # dense mode ranks as FAISS does
+        assert [h.chunk.id for h in hits] == [index.units[i].id for i in expected]
 
 
 def test_filters_are_applied_inside_the_search(small_corpus: Settings, e5: E5Embedder) -> None:
@@ -56,11 +61,11 @@ def test_build_then_load_gives_the_same_hits(small_corpus: Settings, e5: E5Embed
     build_index(small_corpus, embedder=e5, progress=False)
     report = build_index(small_corpus, embedder=e5, progress=False)
     index = load_index(small_corpus.index_dir, embedder={}, chunking={})
-    in_memory = Retriever(index.units, index.vectors, e5)
+    in_memory = Retriever(index.units, index.vectors, e5, segments=index.segments)
     first = [(h.chunk.id, h.score) for h in in_memory.retrieve("bénévoles", top_k=4)]
     reloaded = open_retriever(small_corpus)  # from disk, the default embedder from settings
     again = [(h.chunk.id, h.score) for h in reloaded.retrieve("bénévoles", top_k=4)]
-    assert report.reused == report.units  # the second build reused every vector
+    assert report.embedded == 0  # the second build reused every vector
     assert [i for i, _ in first] == [i for i, _ in again]
     assert [s for _, s in first] == pytest.approx([s for _, s in again], abs=1e-5)
 
@@ -86,16 +91,19 @@ def test_missing_index_says_to_build(tmp_path: Path) -> None:
 def test_rebuild_embeds_only_changed_units(small_corpus: Settings) -> None:
     embedder = FakeEmbedder()
     first = build_index(small_corpus, embedder=embedder, progress=False)
-    assert first.reused == 0 and first.embedded == first.units
+    assert first.reused + first.embedded == first.units + first.segments
     second = build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
-    assert second.embedded == 0 and second.reused == first.units
+    assert second.embedded == 0 and second.reused == first.units + first.segments
 
     path = small_corpus.documents_dir / "mobilite.md"
     path.write_text(path.read_text().replace("bas prix", "prix solidaire"), encoding="utf-8")
     counting = FakeEmbedder()
     third = build_index(small_corpus, embedder=counting, progress=False)
-    assert third.embedded == 1
-    assert len(counting.embedded) == 1 and "prix solidaire" in counting.embedded[0]
+    # The changed passage and its changed sentence, nothing else.
+    assert third.embedded == 2
+    assert len(counting.embedded) == 2
+    assert all("prix solidaire" in text for text in counting.embedded)
+    assert third.reused == first.units + first.segments - 2
 
 
 def test_index_status_tells_when_a_rebuild_is_needed(

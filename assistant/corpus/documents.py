@@ -38,7 +38,7 @@ def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[SkippedF
         try:
             document = load_document(path)
         except UnreadableDocument as exc:
-            logger.warning("skipped %s: %s", path, exc)
+            logger.info("skipped %s: %s", path, exc)
             skipped.append(SkippedFile(str(path), str(exc)))
             continue
         if document.name in seen:

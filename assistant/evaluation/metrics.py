@@ -39,7 +39,7 @@ def covered_quotes(quotes: Sequence[str], texts: Sequence[str]) -> list[int]:
     """For each unit (in rank order), how many quotes are first covered by it."""
     remaining = [squash(q) for q in quotes]
     newly: list[int] = []
-    for text in texts:
+    for text in map(squash, texts):
         found = [q for q in remaining if q in text]
         remaining = [q for q in remaining if q not in found]
         newly.append(len(found))
@@ -61,7 +61,7 @@ def score_question(
     squashed = [squash(q) for q in quotes]
     newly = covered_quotes(quotes, ranked)
     recall = {k: sum(newly[:k]) / len(quotes) for k in ks}
-    relevant = [any(q in text for q in squashed) for text in ranked[:10]]
+    relevant = [any(q in squash(text) for q in squashed) for text in ranked[:10]]
     first = next((i for i, r in enumerate(relevant) if r), None)
     dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(relevant_units, 10)))

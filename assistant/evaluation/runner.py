@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.evaluation.gold import GoldQuestion
-from assistant.evaluation.metrics import evidence, percentile, score_question
+from assistant.evaluation.metrics import evidence, percentile, score_question, squash
 from assistant.types import Chunk, Hit
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,8 @@ def evaluate(
         if not question.answerable:
             continue
         ranked = [all_evidence[position[hit.chunk.id]] for hit in hits]
-        relevant = sum(any(q in text for q in question.quotes) for text in all_evidence)
+        quotes = [squash(q) for q in question.quotes]
+        relevant = sum(any(q in text for q in quotes) for text in all_evidence)
         score = score_question(question.quotes, ranked, relevant_units=relevant)
         rows[question.id] = {
             "recall@1": score.recall_at[1],

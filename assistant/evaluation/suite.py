@@ -65,6 +65,7 @@ def systems(
             config=config,
             glossary=glossary if expand else None,
             reranker=CrossEncoderReranker(settings.reranker_model) if rerank else None,
+            segments=index.segments,
         )
         return System(name, description, retriever)
 
@@ -119,14 +120,18 @@ def run_evaluation(
     return EvaluationRun(results, _meta(settings, index, questions))
 
 
-def check_thresholds(run: EvaluationRun, thresholds_path: Path) -> list[str]:
-    """Failures of the gate: each metric of the gated configuration below its minimum."""
+def load_thresholds(path: Path) -> tuple[str, dict[str, float]]:
+    """The gated configuration's name and its minima."""
     try:
-        spec = yaml.safe_load(thresholds_path.read_text(encoding="utf-8"))
-        name, minima = spec["configuration"], spec["minimum"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ConfigurationError(f"invalid thresholds file {thresholds_path}: {exc}") from exc
-    result = run.result(name)
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return str(spec["configuration"]), {str(k): float(v) for k, v in spec["minimum"].items()}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigurationError(f"invalid thresholds file {path}: {exc}") from exc
+
+
+def check_thresholds(result: SystemResult, minima: dict[str, float]) -> list[str]:
+    """Failures of the gate: each metric of ``result`` below its minimum."""
+    name = result.name
     failures = []
     for key, minimum in minima.items():
         group, _, metric = key.rpartition("/")

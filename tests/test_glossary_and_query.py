@@ -1,0 +1,67 @@
+"""The domain's vocabulary and what a query asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import CorpusError
+from assistant.glossary import Glossary, GlossaryEntry
+from assistant.query import analyze
+from assistant.text import detect_language
+from tests.conftest import CORPUS
+
+GLOSSARY = Glossary(
+    [
+        GlossaryEntry(term="PAT", expansion="projet alimentaire territorial", definition="d",
+                      synonyms=("circuits courts",)),
+        GlossaryEntry(term="recyclerie", expansion="recyclerie", definition="d",
+                      synonyms=("ressourcerie", "second-hand shop", "réemploi")),
+    ]
+)  # fmt: skip
+
+
+def test_terms_and_synonyms_are_found_as_whole_words_with_plurals() -> None:
+    assert [e.term for e in GLOSSARY.find("Que prévoit le PAT ?")] == ["PAT"]
+    assert [e.term for e in GLOSSARY.find("des ressourceries")] == ["recyclerie"]
+    assert [e.term for e in GLOSSARY.find("second-hand shops near Niort")] == ["recyclerie"]
+    assert [e.term for e in GLOSSARY.find("Réemploi des objets")] == ["recyclerie"]
+    assert GLOSSARY.find("le patrimoine de la ville") == []
+    assert "ressourcerie" in GLOSSARY.expand("recyclerie") and GLOSSARY.expand("rien") == ""
+    assert GLOSSARY.lookup("pat") is not None
+
+
+def test_the_project_glossary_covers_the_document_acronyms() -> None:
+    glossary = Glossary.load(CORPUS / "glossary.yaml")
+    for acronym in ("ESS", "SCIC", "SCOP", "SIAE", "IAE", "QPV", "PAT", "PCAET", "SPASER",
+                    "AAP", "CRESS", "DLA", "ESUS", "PTCE", "ZAN", "PRU", "EPHAD", "GSEF",
+                    "ETP", "RSE"):  # fmt: skip
+        entry = glossary.lookup(acronym)
+        assert entry is not None and entry.expansion and entry.definition, acronym
+
+
+def test_an_invalid_glossary_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.yaml"
+    path.write_text("- term: X\n  colour: red\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="invalid glossary"):
+        Glossary.load(path)
+    assert Glossary.load(tmp_path / "absent.yaml").entries == []
+
+
+@pytest.mark.parametrize(
+    ("query", "wants_list", "language"),
+    [
+        ("Quelles actions soutiennent l'économie circulaire ?", True, "fr"),
+        ("lesquelles concernent l'alimentation ?", True, "fr"),
+        ("Combien coûte le prix nantais ?", False, "fr"),
+        ("Which schemes fund cooperatives?", True, "en"),
+        ("What are the three pillars of the plan?", True, "en"),
+        ("How much is the Nantes prize?", False, "en"),
+        ("prix innovation sociale nantes montant", False, "fr"),
+    ],
+)
+def test_query_analysis(query: str, wants_list: bool, language: str) -> None:
+    analysis = analyze(query)
+    assert analysis.wants_list is wants_list
+    assert analysis.language == language == detect_language(query)
