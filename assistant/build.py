@@ -102,7 +102,10 @@ def build_index(
         manifest = _manifest(
             settings, snapshot, embedder, extra_paths, seconds, reused, len(segments)
         )
-        path = write_build(settings.index_dir, manifest, snapshot.units, index, segments)
+        texts_by_name = {document.name: document.text for document in snapshot.documents}
+        path = write_build(
+            settings.index_dir, manifest, snapshot.units, index, segments, texts_by_name
+        )
     return BuildReport(
         path=path,
         documents=len(snapshot.documents),

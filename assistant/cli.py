@@ -92,6 +92,19 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(run=_cmd_stats)
 
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question", help="the question, in French or English")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument(
+        "-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="as for search"
+    )
+    ask.set_defaults(run=_cmd_ask)
+
+    serve = commands.add_parser("serve", help="start the HTTP API (FastAPI + uvicorn)")
+    serve.add_argument("--host", default=None, help="address (default: ASSISTANT_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT)")
+    serve.set_defaults(run=_cmd_serve)
+
     evaluate = commands.add_parser(
         "eval", help="score retrieval configurations on the gold set and write a report"
     )
@@ -196,6 +209,47 @@ def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     for document in manifest.documents:
         print(f"  - {document['name']} ({document['format']}, {document['chars']} characters)")
     print(f"Status: {'up to date' if status is None else 'rebuild needed: ' + status}")
+    return 0
+
+
+def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+
+    answer = Assistant.load(settings).ask(args.question, filters=parse_filter_pairs(args.filter))
+    if args.json:
+        from assistant.service.schemas import AskResponse
+
+        print(AskResponse.of(answer).model_dump_json(indent=2))
+        return 0
+    print(answer.text)
+    if answer.notice:
+        print(f"\nNote : {answer.notice}")
+    if answer.citations:
+        print("\nSources :")
+    for citation in answer.citations:
+        excerpt = textwrap.shorten(" ".join(citation.text.split()), 300)
+        print(f"[{citation.number}] {citation.source.document} § {citation.source.section}")
+        print(textwrap.indent(textwrap.fill(f"« {excerpt} »", 96), "    "))
+    return 0
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.build import index_status
+    from assistant.service import create_app
+    from assistant.store import require_build
+
+    require_build(settings.index_dir)  # a clear error before the server starts
+    stale = index_status(settings)
+    if stale is not None:
+        print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="warning",
+    )
     return 0
 
 

@@ -61,6 +61,21 @@ class Settings(BaseSettings):
         default="", description="A cross-encoder (local folder) to rerank with; empty = off."
     )
 
+    llm_url: str = Field(
+        default="",
+        description="Base URL of an OpenAI-compatible API (Albert, Ollama, vLLM, llama.cpp "
+        "server), e.g. http://localhost:11434/v1; empty = extractive answers only.",
+    )
+    llm_model: str = Field(default="", description="Model name sent to the LLM API.")
+    llm_api_key: str = Field(default="", description="Bearer key for the LLM API, if any.")
+    llm_timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds per LLM call.")
+    llm_gguf_path: str = Field(
+        default="", description="A local GGUF model for llama-cpp-python (the 'llm' extra)."
+    )
+
+    host: str = Field(default="127.0.0.1", description="Address the service listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the service.")
+
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -81,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def glossary_path(self) -> Path:
         return self.corpus_dir / "glossary.yaml"
+
+    @property
+    def territories_path(self) -> Path:
+        return self.corpus_dir / "territories.yaml"
 
 
 @lru_cache(maxsize=1)

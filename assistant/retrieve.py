@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.embed import Embedder, make_embedder
+from assistant.embed import Embedder, Vectors, make_embedder
 from assistant.errors import IndexMismatchError, InvalidQueryError
 from assistant.filters import FilterSpec, UnitFilter
 from assistant.glossary import Glossary
@@ -75,6 +75,15 @@ def check_top_k(top_k: int) -> int:
     return top_k
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """Ranked hits, with what the query asked for and its vector (``None`` in lexical mode)."""
+
+    hits: list[Hit]
+    query: AnalyzedQuery
+    vector: Vectors | None
+
+
 class Retriever:
     """Ranks the units of an index for a query, filters applied before ranking."""
 
@@ -116,46 +125,56 @@ class Retriever:
         self, query: str, *, top_k: int = 5, filters: FilterSpec | None = None
     ) -> list[Hit]:
         """The ``top_k`` best units for ``query`` among those matching ``filters``."""
+        return self.search(query, top_k=top_k, filters=filters).hits
+
+    def search(
+        self, query: str, *, top_k: int = 5, filters: FilterSpec | None = None
+    ) -> SearchResult:
+        """Like ``retrieve``, with the query's analysis and vector for later stages."""
         query = check_query(query)
         check_top_k(top_k)
         allowed = UnitFilter(filters).allowed(self.units)
+        analysis = analyze(query, self.glossary)
+        vector = None if self.config.mode == "lexical" else self.embedder.embed_query(query)
         candidates = np.arange(len(self.units)) if allowed is None else np.asarray(allowed)
         if candidates.size == 0:
-            return []
-        analysis = analyze(query, self.glossary)
-        scores = self._scores(analysis, candidates)
+            return SearchResult([], analysis, vector)
+        scores = self._scores(analysis, vector, candidates)
         order = candidates[np.argsort(-scores[candidates], kind="stable")]
         hits = [Hit(self.units[i], float(scores[i])) for i in order]
         depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)
         hits = merge_overlaps(hits, depth) if self.config.merge_overlaps else hits[:depth]
         if self.reranker is not None:
             hits = self.reranker.rerank(query, hits)
-        return hits[:top_k]
+        return SearchResult(hits[:top_k], analysis, vector)
 
-    def _scores(self, query: AnalyzedQuery, candidates: np.ndarray) -> np.ndarray:
+    def _scores(
+        self, query: AnalyzedQuery, vector: Vectors | None, candidates: np.ndarray
+    ) -> np.ndarray:
         config = self.config
         fused: np.ndarray
         # Every mode ends on a 0-1 scale over the candidates, so the list boost means the same.
         if config.mode == "dense":
-            fused = _minmax(self._dense(query.text, candidates), candidates)
+            fused = _minmax(self._dense(vector, candidates), candidates)
         elif config.mode == "lexical":
             fused = _minmax(self._lexical(query), candidates)
         elif config.fusion == "rrf":
-            fused = _rrf(self._dense(query.text, candidates), candidates, config.rrf_k)
+            fused = _rrf(self._dense(vector, candidates), candidates, config.rrf_k)
             fused = fused + _rrf(self._lexical(query), candidates, config.rrf_k)
             fused = _minmax(fused, candidates)
         else:
             weight = config.dense_weight_en if query.language == "en" else config.dense_weight_fr
-            dense = _minmax(self._dense(query.text, candidates), candidates)
+            dense = _minmax(self._dense(vector, candidates), candidates)
             fused = weight * dense + (1 - weight) * _minmax(self._lexical(query), candidates)
         if query.wants_list and config.list_boost:
             # A list question is best answered by a unit that lists: an outline or an axis.
             fused = fused + config.list_boost * self._outlines
         return fused
 
-    def _dense(self, query: str, candidates: np.ndarray) -> np.ndarray:
+    def _dense(self, vector: Vectors | None, candidates: np.ndarray) -> np.ndarray:
+        if vector is None:  # pragma: no cover - only lexical mode has no vector
+            raise ValueError("dense scores need the query vector")
         scores = np.full(len(self.units), -1.0, dtype=np.float32)
-        vector = self.embedder.embed_query(query)
         allowed = None if candidates.size == len(self.units) else candidates.tolist()
         for position, score in self.vectors.search(vector, candidates.size, allowed=allowed):
             scores[position] = score

@@ -3,7 +3,8 @@
 Layout of ``index_dir``::
 
     LATEST                 name of the current build (replaced atomically with os.replace)
-    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss, segments.npz
+    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss, segments.npz,
+                           documents.jsonl (the texts the units' offsets point into)
     .lock                  held while a build runs
 
 A build is written to its own folder and only then named in ``LATEST``: an interrupted build
@@ -36,6 +37,7 @@ from assistant.types import Chunk, SkippedFile, SourceSpan
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 UNITS = "units.jsonl"
+DOCUMENTS = "documents.jsonl"
 VECTORS = "vectors.faiss"
 REBUILD_HINT = 'run "assistant build" to rebuild the index'
 
@@ -68,12 +70,14 @@ class LoadedIndex:
         units: list[Chunk],
         vectors: VectorIndex,
         segments: SegmentIndex | None = None,
+        documents: dict[str, str] | None = None,
     ) -> None:
         self.path = path
         self.manifest = manifest
         self.units = units
         self.vectors = vectors
         self.segments = segments
+        self.documents = documents or {}  # name -> text: citations quote it at exact offsets
 
 
 def corpus_fingerprint(files: Iterable[Path]) -> str:
@@ -123,7 +127,12 @@ def load_index(
             f"the index in {path} is inconsistent: {len(vectors)} vectors for {len(units)} units",
             hint=REBUILD_HINT,
         )
-    return LoadedIndex(path, manifest, units, vectors, SegmentIndex.load(path))
+    documents: dict[str, str] = {}
+    if (path / DOCUMENTS).exists():
+        for line in _lines(path / DOCUMENTS):
+            row = json.loads(line)
+            documents[row["name"]] = row["text"]
+    return LoadedIndex(path, manifest, units, vectors, SegmentIndex.load(path), documents)
 
 
 def check_compatible(
@@ -153,6 +162,7 @@ def write_build(
     units: list[Chunk],
     vectors: VectorIndex,
     segments: SegmentIndex | None = None,
+    documents: dict[str, str] | None = None,
 ) -> Path:
     """Write a complete build beside the current one, then make it current atomically."""
     builds = index_dir / "builds"
@@ -164,6 +174,9 @@ def write_build(
         vectors.write(str(staging / VECTORS))
         if segments is not None:
             segments.save(staging)
+        with (staging / DOCUMENTS).open("w", encoding="utf-8") as out:
+            for name, text in (documents or {}).items():
+                out.write(json.dumps({"name": name, "text": text}, ensure_ascii=False) + "\n")
         with (staging / UNITS).open("w", encoding="utf-8") as out:
             for unit in units:
                 out.write(json.dumps(_unit_to_json(unit), ensure_ascii=False) + "\n")

@@ -74,3 +74,30 @@ class SkippedFile:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: a verbatim passage of a document, where it stands."""
+
+    number: int
+    unit_id: str
+    kind: UnitKind
+    text: str
+    source: SourceSpan
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its citations; ``abstained`` when the corpus does not answer."""
+
+    question: str
+    resolved_question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    language: str
+    generator: str = "extractive"
+    notice: str | None = None
+    hits: list[Hit] = field(default_factory=list)

@@ -54,7 +54,7 @@ def _plan(catalog: RecordCatalog) -> Chunk:
     return record_unit(
         "axe", "plan", "\n".join(lines), catalog, _group("plan", members),
         span_of=f"axe:{strategic[0].id}",
-    )  # fmt: skip
+    )
 
 
 def _themes(catalog: RecordCatalog) -> list[Chunk]:
@@ -71,7 +71,7 @@ def _themes(catalog: RecordCatalog) -> list[Chunk]:
             record_unit(
                 "action", f"theme-{slug(theme)}", "\n".join(lines), catalog, metadata,
                 span_of=f"action:{ids[0]}",
-            )  # fmt: skip
+            )
         )
     return units
 
@@ -92,7 +92,7 @@ def _actor_groups(catalog: RecordCatalog) -> list[Chunk]:
             record_unit(
                 "acteur", f"type-{slug(actor_type)}", "\n".join(lines), catalog, metadata,
                 span_of=f"acteur:{ids[0]}",
-            )  # fmt: skip
+            )
         )
     return units
 

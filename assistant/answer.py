@@ -1,0 +1,501 @@
+"""Grounded answers with no language model: the answer is made of the corpus's own sentences.
+
+Every sentence of an answer is a verbatim passage of a document and carries the number of the
+citation that points at that passage, so a citation always supports what it is attached to.
+List questions get every item of the matching list; questions about support get the schemes
+with their territory and amounts; other questions lead with the sentence that answers. When the
+evidence does not answer (another territory, no amount where an amount is asked, another year,
+nothing close enough), the answer says so plainly and shows what comes closest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from assistant.conversation import Turn, resolve_follow_up
+from assistant.evidence import Need, Salience, has_fact, need_of, years
+from assistant.filters import FilterSpec
+from assistant.lexical import FrenchAnalyzer
+from assistant.retrieve import Retriever, SearchResult
+from assistant.segments import split_segments
+from assistant.territories import Gazetteer
+from assistant.text import fold
+from assistant.types import Answer, Chunk, Citation, Hit, SourceSpan
+
+RECORD_KINDS = ("axe", "action", "dispositif", "acteur")
+_SUPPORT_WORDS = re.compile(
+    r"\b(aides?|soutiens?|soutenir|financ\w*|subventions?|dispositifs?|accompagn\w*|locaux|local|"
+    r"prix|appels? a projets|fonds|pret|grants?|fund\w*|support\w*|premises|office|scheme\w*|"
+    r"help|money)\b"
+)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Thresholds of the answerer, calibrated on evals/gold.yaml (see evals/reports/)."""
+
+    top_k: int = 8
+    min_similarity: float = 0.80  # best sentence cosine below which nothing answers
+    max_sentences: int = 3
+    max_items: int = 12
+    list_item_ratio: float = 0.6  # items kept in a list: score >= ratio * best score
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    unit: Chunk
+    start: int  # offsets in the unit's text
+    end: int
+    similarity: float
+
+    @property
+    def text(self) -> str:
+        return self.unit.text[self.start : self.end]
+
+
+@dataclass
+class _Draft:
+    """An answer being written: lines and the citations they use, numbered by first use."""
+
+    documents: Mapping[str, str]
+    lines: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    def cite(self, unit: Chunk, start: int | None = None, end: int | None = None) -> int:
+        """The number of the citation of ``unit`` (its record quote, or a span of its text)."""
+        if start is None or end is None or unit.kind != "passage":
+            span = unit.source
+        else:
+            offset = unit.source.start
+            span = SourceSpan(
+                unit.source.document, unit.source.section, offset + start, offset + end
+            )
+        for citation in self.citations:
+            if citation.source == span:
+                return citation.number
+        text = self.documents.get(span.document, "")[span.start : span.end]
+        number = len(self.citations) + 1
+        record_id = unit.metadata.get("record_id")
+        self.citations.append(
+            Citation(
+                number,
+                unit.id,
+                unit.kind,
+                text,
+                span,
+                str(record_id) if record_id is not None else None,
+            )
+        )
+        return number
+
+    def renumber(self) -> None:
+        """Keep only the citations the lines use, numbered by first appearance."""
+        order: list[int] = []
+        for line in self.lines:
+            for found in re.findall(r"\[(\d+)\]", line):
+                if int(found) not in order:
+                    order.append(int(found))
+        mapping = {old: new for new, old in enumerate(order, 1)}
+        self.lines = [
+            re.sub(r"\[(\d+)\]", lambda m: f"[{mapping[int(m.group(1))]}]", line)
+            for line in self.lines
+        ]
+        by_number = {c.number: c for c in self.citations}
+        self.citations = [replace(by_number[old], number=new) for old, new in mapping.items()]
+
+    def quote(self, unit: Chunk, start: int | None = None, end: int | None = None) -> str:
+        """The verbatim text a citation of ``unit`` shows."""
+        number = self.cite(unit, start, end)
+        return " ".join(self.citations[number - 1].text.split())
+
+
+class ExtractiveAnswerer:
+    """Answers from retrieved units; abstains when the evidence does not answer."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        documents: Mapping[str, str],
+        gazetteer: Gazetteer,
+        *,
+        config: AnswerConfig | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.documents = documents
+        self.gazetteer = gazetteer
+        self.config = config or AnswerConfig()
+        self.analyzer = FrenchAnalyzer()
+        self._position = {unit.id: i for i, unit in enumerate(retriever.units)}
+        self._by_id = {unit.id: unit for unit in retriever.units}
+
+    def answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: FilterSpec | None = None,
+    ) -> Answer:
+        resolved = resolve_follow_up(
+            question, history, gazetteer=self.gazetteer, analyzer=self.analyzer
+        )
+        result = self.retriever.search(resolved, top_k=self.config.top_k, filters=filters)
+        english = result.query.language == "en"
+        sentences = self._sentences(result)
+        reason = self._why_not_answered(resolved, result, sentences)
+        draft = _Draft(self.documents)
+        if reason is not None:
+            self._abstain(draft, reason, result, sentences, english=english)
+        elif result.query.wants_list and self._outline(result.hits) is not None:
+            self._list(draft, result.hits, english=english)
+        elif self._about_support(resolved, result.hits):
+            self._schemes(draft, resolved, result.hits, english=english)
+        else:
+            self._facts(draft, resolved, result.hits, sentences, need_of(resolved), english=english)
+        return Answer(
+            question=question,
+            resolved_question=resolved,
+            text="\n".join(draft.lines).strip(),
+            abstained=reason is not None,
+            citations=draft.citations,
+            language=result.query.language,
+            hits=result.hits,
+            notice=self._notice(draft.citations, english=english) if reason is None else None,
+        )
+
+    # Evidence -----------------------------------------------------------------------------
+
+    def _sentences(self, result: SearchResult) -> list[_Sentence]:
+        """Sentences of the retrieved units, most similar to the question first."""
+        segments = self.retriever.segments
+        found: list[_Sentence] = []
+        for hit in result.hits:
+            position = self._position[hit.chunk.id]
+            if segments is None or result.vector is None:
+                spans = [(s, e, hit.score) for s, e in split_segments(hit.chunk.text)[:3]]
+            else:
+                spans = segments.ranked_in_unit(result.vector, position)[:8]
+            found += [_Sentence(hit.chunk, s, e, score) for s, e, score in spans]
+        return sorted(found, key=lambda s: s.similarity, reverse=True)
+
+    def _why_not_answered(
+        self, question: str, result: SearchResult, sentences: list[_Sentence]
+    ) -> str | None:
+        """The reason the retrieved text does not answer, or ``None`` when it does."""
+        if not result.hits:
+            return "nothing"
+        places = self.gazetteer.find(question)
+        if any(not place.covered for place in places):
+            return "territory"
+        wanted = {place.name for place in places}
+        if wanted:
+            sentences = [s for s in sentences if wanted & _territories(s.unit)]
+            if not sentences:
+                return "territory"
+        asked_years = years(question)
+        if asked_years and not any(asked_years & years(s.unit.indexed_text) for s in sentences):
+            return "year"
+        need = need_of(question)
+        if need is not None and not self._fact_found(question, need, sentences, wanted):
+            return need
+        best = max((s.similarity for s in sentences), default=0.0)
+        if result.vector is not None and best < self.config.min_similarity:
+            return "distance"
+        return None
+
+    def _fact_found(
+        self, question: str, need: Need, sentences: list[_Sentence], places: set[str]
+    ) -> bool:
+        """A sentence holding a fact of the kind asked, about what the question names."""
+        salience = Salience.of(question, self.analyzer)
+        names = [fold(n) for n in _proper_nouns(question) if not self.gazetteer.find(n)]
+        for sentence in sentences[: 3 * self.config.max_sentences]:
+            about = f"{sentence.unit.context} {sentence.text}"
+            if not has_fact(sentence.text, need):
+                continue
+            if names and not all(name in fold(about) for name in names):
+                continue
+            if salience.terms and not salience.overlap(about, self.analyzer):
+                continue
+            return True
+        return False
+
+    # Writing ------------------------------------------------------------------------------
+
+    def _abstain(
+        self,
+        draft: _Draft,
+        reason: str,
+        result: SearchResult,
+        sentences: list[_Sentence],
+        *,
+        english: bool,
+    ) -> None:
+        topic = _topic(result.query.text)
+        if english:
+            draft.lines.append(f"The roadmap and its benchmark say nothing about {topic}.")
+        else:
+            draft.lines.append(f"La feuille de route et son benchmark ne disent rien sur {topic}.")
+        closest: list[_Sentence] = []
+        for sentence in _distinct_units(sentences):
+            text = _bare(sentence.text)
+            if not any(text in _bare(c.text) or _bare(c.text) in text for c in closest):
+                closest.append(sentence)
+            if len(closest) == 2:
+                break
+        if closest:
+            draft.lines.append(
+                "Here is what comes closest:" if english else "Voici ce qui s'en rapproche :"
+            )
+            for sentence in closest:
+                draft.lines.append(f"- {self._sentence_line(draft, sentence).lstrip('- ')}")
+
+    def _facts(
+        self,
+        draft: _Draft,
+        question: str,
+        hits: list[Hit],
+        sentences: list[_Sentence],
+        need: Need | None,
+        *,
+        english: bool,
+    ) -> None:
+        """The best sentence of each of the best units; the one holding the fact asked first."""
+        salience = Salience.of(question, self.analyzer)
+        chosen: list[tuple[float, str]] = []
+        for rank, hit in enumerate(hits[: self.config.max_sentences + 2]):
+            line, score = self._best_line(draft, hit.chunk, sentences, salience, need)
+            if line:
+                chosen.append((score - 0.01 * rank, line))
+        chosen.sort(key=lambda pair: pair[0], reverse=True)
+        if english:
+            draft.lines.append("According to the roadmap and its benchmark (quoted in French):")
+        shown: set[str] = set()
+        for _, line in chosen:
+            body = line.rsplit(" [", 1)[0]
+            if body in shown:
+                continue
+            shown.add(body)
+            draft.lines.append(line)
+            if len(shown) == self.config.max_sentences:
+                break
+        draft.renumber()
+
+    def _best_line(
+        self,
+        draft: _Draft,
+        unit: Chunk,
+        sentences: list[_Sentence],
+        salience: Salience,
+        need: Need | None,
+    ) -> tuple[str, float]:
+        """The unit's sentence that best answers, as a cited line, and its score."""
+        best: tuple[float, int, int] | None = None
+        if unit.kind == "passage":
+            for sentence in (s for s in sentences if s.unit.id == unit.id):
+                score = self._score(sentence.text, unit, sentence.similarity, salience, need)
+                if best is None or score > best[0]:
+                    best = (score, sentence.start, sentence.end)
+            if best is None:
+                return "", 0.0
+            start, end = _list_block(unit.text, best[1], best[2])
+            number = draft.cite(unit, start, end)
+            return f"{' '.join(unit.text[start:end].split())} [{number}]", best[0]
+        quote = self.documents.get(unit.source.document, "")[unit.source.start : unit.source.end]
+        similarity = max((s.similarity for s in sentences if s.unit.id == unit.id), default=0.0)
+        for start, end in split_segments(quote) or [(0, len(quote))]:
+            score = self._score(quote[start:end], unit, similarity, salience, need)
+            if best is None or score > best[0]:
+                best = (score, start, end)
+        if best is None:
+            return "", 0.0
+        number = draft.cite(unit)
+        return f"{' '.join(quote[best[1] : best[2]].split())} [{number}]", best[0]
+
+    def _score(
+        self, text: str, unit: Chunk, similarity: float, salience: Salience, need: Need | None
+    ) -> float:
+        overlap = salience.overlap(f"{unit.context} {text}", self.analyzer)
+        fact = 0.05 if need is not None and has_fact(text, need) else 0.0
+        return similarity + 0.02 * overlap + fact
+
+    def _list(self, draft: _Draft, hits: list[Hit], *, english: bool) -> None:
+        outline = self._outline(hits)
+        if outline is None:  # pragma: no cover - checked by the caller
+            return
+        heading = outline.chunk.text.split("\n", 1)[0]
+        draft.lines.append("The roadmap lists:" if english else heading)
+        members = [self._by_id[m] for m in _members(outline.chunk) if m in self._by_id]
+        if outline.chunk.id == "axe:plan":
+            members = [m for m in members if "." not in str(m.metadata.get("record_id"))]
+        for member in members[: self.config.max_items]:
+            draft.lines.append(f"- {self._item_line(draft, member)}")
+        listed = {m.id for m in members} | {outline.chunk.id}
+        extra = [
+            h.chunk
+            for h in hits
+            if h.chunk.kind in RECORD_KINDS
+            and h.chunk.id not in listed
+            and not h.chunk.metadata.get("group")
+            and h.score >= self.config.list_item_ratio * hits[0].score
+        ]
+        if extra:
+            draft.lines.append("See also:" if english else "Voir aussi :")
+            draft.lines += [f"- {self._item_line(draft, unit)}" for unit in extra[:4]]
+
+    def _schemes(self, draft: _Draft, question: str, hits: list[Hit], *, english: bool) -> None:
+        best = hits[0].score
+        schemes = [
+            h.chunk
+            for h in hits
+            if h.chunk.kind == "dispositif"
+            and not h.chunk.metadata.get("group")
+            and h.score >= self.config.list_item_ratio * best
+        ]
+        draft.lines.append(
+            "Support schemes that may fit:" if english else "Dispositifs qui peuvent correspondre :"
+        )
+        salience = Salience.of(question, self.analyzer)
+        for unit in schemes[: self.config.max_items]:
+            lines = unit.text.split("\n")
+            name = lines[0].removeprefix("Dispositif de soutien : ").rstrip(".")
+            amounts = next((line for line in lines if line.startswith("Montants")), "")
+            quoted, _ = self._best_line(draft, unit, [], salience, None)
+            draft.lines.append(f"- **{name}** — {quoted} {amounts}".strip())
+        others = [h for h in hits if h.chunk.kind == "passage"][:1]
+        for hit in others:
+            start, end = self._best_span(hit.chunk)
+            draft.lines.append(
+                f"{' '.join(hit.chunk.text[start:end].split())} "
+                f"[{draft.cite(hit.chunk, start, end)}]"
+            )
+
+    def _item_line(self, draft: _Draft, unit: Chunk) -> str:
+        record_id = str(unit.metadata.get("record_id", ""))
+        quote = draft.quote(unit)
+        number = draft.cite(unit)
+        if unit.kind == "action":
+            return f"**{record_id}** — {quote} [{number}]"
+        if unit.kind == "dispositif":
+            name = unit.metadata.get("name", record_id)
+            return f"**{name}** ({unit.metadata.get('territory')}) — {quote} [{number}]"
+        return f"{quote} [{number}]"
+
+    def _sentence_line(self, draft: _Draft, sentence: _Sentence) -> str:
+        if sentence.unit.kind == "passage":
+            number = draft.cite(sentence.unit, sentence.start, sentence.end)
+            return f"{' '.join(sentence.text.split())} [{number}]"
+        return f"{draft.quote(sentence.unit)} [{draft.cite(sentence.unit)}]"
+
+    def _best_span(self, unit: Chunk) -> tuple[int, int]:
+        spans = split_segments(unit.text)
+        return spans[0] if spans else (0, len(unit.text))
+
+    # Helpers ------------------------------------------------------------------------------
+
+    def _outline(self, hits: list[Hit]) -> Hit | None:
+        return next((h for h in hits[:3] if h.chunk.metadata.get("group")), None)
+
+    def _about_support(self, question: str, hits: list[Hit]) -> bool:
+        schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
+        return schemes >= 2 and bool(_SUPPORT_WORDS.search(fold(question)))
+
+    def _notice(self, citations: list[Citation], *, english: bool) -> str | None:
+        """Say so when the answer cites other territories' schemes."""
+        elsewhere = sorted(
+            {
+                str(unit.metadata.get("territory"))
+                for unit in (self._by_id.get(c.unit_id) for c in citations)
+                if unit is not None
+                and unit.kind == "dispositif"
+                and unit.metadata.get("territory") != "Niort Agglo"
+            }
+        )
+        if not elsewhere:
+            return None
+        local = [
+            str(u.metadata["name"])
+            for u in self.retriever.units
+            if u.kind == "acteur"
+            and not u.metadata.get("group")
+            and u.metadata.get("actor_type") == "accompagnement"
+            and u.metadata.get("territory") == "Niort Agglo"
+            and u.metadata.get("name")
+        ]
+        names = ", ".join(local[:6])
+        if english:
+            return (
+                f"These schemes belong to other territories ({', '.join(elsewhere)}), quoted "
+                f"as examples by the benchmark. In the Niort area, see the local support "
+                f"organisations: {names}."
+            )
+        return (
+            f"Ces dispositifs relèvent d'autres territoires ({', '.join(elsewhere)}), cités en "
+            f"exemple par le benchmark. Sur Niort Agglo, voyez les acteurs locaux de "
+            f"l'accompagnement : {names}."
+        )
+
+
+_BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
+MAX_LIST_CHARS = 900
+
+
+def _list_block(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a sentence to its whole list (introduction and items) when it belongs to one: an
+    answer quoting one bullet of a list, or its introduction alone, misses the rest."""
+    block_start = text.rfind("\n\n", 0, start)
+    block_start = 0 if block_start < 0 else block_start + 2
+    block_end = text.find("\n\n", end)
+    block_end = len(text) if block_end < 0 else block_end
+    block = text[block_start:block_end]
+    intro = text[start:end].rstrip().endswith(":")
+    in_list = (intro or _BULLET.match(text[start:end])) and len(_BULLET.findall(block)) >= 2
+    if in_list and block_end - block_start <= MAX_LIST_CHARS:
+        return block_start, block_end
+    if intro:  # an introduction alone says nothing: add what follows it
+        follow = text.find("\n\n", text.find("\n", end) + 1)
+        follow = len(text) if follow < 0 else follow
+        return start, min(follow, start + MAX_LIST_CHARS)
+    return start, end
+
+
+def _bare(text: str) -> str:
+    return " ".join(text.split()).lstrip("- ").lower()
+
+
+def _territories(unit: Chunk) -> set[str]:
+    value = unit.metadata.get("territory")
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return {str(value)} if value else set()
+
+
+def _members(unit: Chunk) -> list[str]:
+    members = unit.metadata.get("members")
+    return [str(m) for m in members] if isinstance(members, list) else []
+
+
+def _distinct_units(sentences: list[_Sentence]) -> list[_Sentence]:
+    seen: set[str] = set()
+    out = []
+    for sentence in sentences:
+        if sentence.unit.id not in seen:
+            seen.add(sentence.unit.id)
+            out.append(sentence)
+    return out
+
+
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
+
+
+def _proper_nouns(question: str) -> list[str]:
+    """Capitalised words inside the question (names of structures, people, schemes)."""
+    words = [w.rstrip("'’") for w in _CAPITALISED.findall(question.strip())]
+    return [w for w in words if w.upper() != w or len(w) > 4]
+
+
+def _topic(question: str) -> str:
+    """The question, as a topic for 'ne dit rien sur …'."""
+    topic = question.strip().rstrip("?").strip()
+    return f"« {topic} »"

@@ -1,0 +1,133 @@
+"""Does the retrieved text answer the question? What the question needs, and what supports it.
+
+A question asking "combien", "quand" or "qui contacter" needs an amount, a date or a contact; a
+question about Niort is not answered by a passage about Rennes; a question naming 2024 is not
+answered by the 2023 edition. These checks let the answerer say plainly that the document does
+not answer, instead of quoting the nearest passage as if it did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.lexical import FrenchAnalyzer
+from assistant.text import fold
+
+Need = Literal["amount", "count", "date", "contact", "person", "place"]
+
+# Checked in this order: "combien d'argent" is an amount, "combien de projets" a count.
+_NEEDS: list[tuple[Need, re.Pattern[str]]] = [
+    (
+        "contact",
+        re.compile(
+            r"\b(contacter|contact|mail|e-mail|email|courriel|telephone|joindre|"
+            r"who (do i|should i|to) contact|phone)\b"
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(qui preside|quel elu|quelle elue|president|presidente|"
+            r"who chairs|who leads|who heads)\b"
+        ),
+    ),
+    ("place", re.compile(r"\b(ou seront|ou se trouve|ou sont|adresses?|where (is|are|will))\b")),
+    (
+        "date",
+        re.compile(
+            r"\b(quand|date|dates|quelle annee|depuis quand|when|deadline|"
+            r"what year|since when|date limite)\b"
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\b(montants?|budgets?|sommes?|enveloppes?|dotations?|plafond|"
+            r"combien (coute|rapporte|verse|donne|finance|d'argent|d euros)|"
+            r"how much|prize money|amount|funding level|cost|euros?)\b"
+        ),
+    ),
+    ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
+]
+
+_AMOUNT = re.compile(r"\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_MONTH = re.compile(
+    r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
+)
+_NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
+_CONTACT = re.compile(r"[\w.-]+@[\w.-]+\.\w+|\b\d{2}(?:[ .]\d{2}){4}\b")
+_PERSON = re.compile(r"\b[A-ZÉ][a-zéèëï]+(?:-[A-ZÉ][a-zéèëï]+)? [A-ZÉ]{2,}\b")
+_PLACE = re.compile(r"\b(rue|avenue|boulevard|place|quai|chemin|allée)\b|\b\d{5}\b", re.I)
+# Words that say what kind of answer is wanted, not what it is about.
+_GENERIC = {
+    "ess",
+    "economi",
+    "social",
+    "solidair",
+    "agglo",
+    "niort",
+    "feuill",
+    "rout",
+    "projet",
+    "combien",
+    "quel",
+    "much",
+    "many",
+    "the",
+    "plan",
+    "territoir",
+    "structur",
+    "annuel",
+    "chaqu",
+    "anne",
+    "exact",
+    "actuel",
+    "metropol",
+    "dat",
+    "quand",
+    "montant",
+    "nombr",
+}
+
+
+def need_of(question: str) -> Need | None:
+    """The kind of fact the question asks for, if it asks for one."""
+    folded = fold(question)
+    return next((need for need, pattern in _NEEDS if pattern.search(folded)), None)
+
+
+def has_fact(sentence: str, need: Need) -> bool:
+    """Whether ``sentence`` holds a fact of the kind ``need``."""
+    if need == "amount":
+        return bool(_AMOUNT.search(sentence))
+    if need == "date":
+        return bool(_YEAR.search(sentence) or _MONTH.search(fold(sentence)))
+    if need == "count":
+        return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(sentence))
+    if need == "contact":
+        return bool(_CONTACT.search(sentence))
+    if need == "person":
+        return bool(_PERSON.search(sentence))
+    return bool(_PLACE.search(sentence))
+
+
+def years(text: str) -> set[str]:
+    return {match.group(0) for match in _YEAR.finditer(text)}
+
+
+@dataclass(frozen=True)
+class Salience:
+    """The content words of a question, to check that a sentence is about the same thing."""
+
+    terms: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str, analyzer: FrenchAnalyzer, extra: str = "") -> Salience:
+        terms = {t for t in analyzer(f"{question} {extra}") if t not in _GENERIC and len(t) > 2}
+        return cls(frozenset(terms))
+
+    def overlap(self, text: str, analyzer: FrenchAnalyzer) -> int:
+        return len(self.terms & set(analyzer(text)))

@@ -1,0 +1,175 @@
+"""The support-scheme finder for project holders.
+
+From a project description (and optionally territory, stage, needs, amount sought), rank the
+benchmark's schemes and the support organisations the document names, and say for each what fits
+and what may not. The benchmark's schemes belong to other territories: a project in the Niort
+area sees that clearly, next to the local support organisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.corpus.catalog import RecordCatalog
+from assistant.corpus.records import Acteur, Dispositif
+from assistant.corpus.render import format_euros
+from assistant.errors import InvalidQueryError
+from assistant.retrieve import Retriever, check_query
+from assistant.text import fold
+from assistant.types import Chunk
+
+STAGES = ("émergence", "développement", "changement d'échelle")
+NEEDS = ("financement", "locaux", "accompagnement", "visibilité", "commande publique")
+HOME_TERRITORY = "Niort Agglo"
+
+
+@dataclass(frozen=True)
+class SchemeQuery:
+    """A project holder's project and what they look for."""
+
+    description: str
+    territory: str | None = None
+    stage: str | None = None
+    needs: tuple[str, ...] = ()
+    amount_eur: int | None = None
+
+    def __post_init__(self) -> None:
+        check_query(self.description)
+        if self.stage is not None and self.stage not in STAGES:
+            raise InvalidQueryError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
+        unknown = [need for need in self.needs if need not in NEEDS]
+        if unknown:
+            raise InvalidQueryError(f"need must be one of {', '.join(NEEDS)}, got {unknown[0]!r}")
+        if self.amount_eur is not None and self.amount_eur < 0:
+            raise InvalidQueryError(f"amount_eur must be positive, got {self.amount_eur}")
+
+
+@dataclass(frozen=True)
+class SchemeMatch:
+    """A scheme or a support organisation, ranked, with reasons."""
+
+    kind: str  # "dispositif" or "acteur"
+    id: str
+    name: str
+    territory: str
+    local: bool
+    score: float
+    summary: str
+    fits: list[str] = field(default_factory=list)
+    may_not_fit: list[str] = field(default_factory=list)
+    amounts: str | None = None
+    contact: str | None = None
+    website: str | None = None
+    unit_id: str = ""
+
+
+class SchemeFinder:
+    """Ranks schemes by relevance to the project, then by how well their criteria fit."""
+
+    def __init__(self, retriever: Retriever, catalog: RecordCatalog) -> None:
+        self.retriever = retriever
+        self.catalog = catalog
+
+    def match(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
+        home = query.territory or HOME_TERRITORY
+        text = " ".join([query.description, *query.needs, query.stage or ""]).strip()
+        hits = self.retriever.retrieve(
+            text, top_k=min(100, len(self.catalog.dispositifs) + 10),
+            filters={"kind": ["dispositif", "acteur"]},
+        )  # fmt: skip
+        matches: list[SchemeMatch] = []
+        for hit in hits:
+            unit = hit.chunk
+            if unit.metadata.get("group"):
+                continue
+            record_id = str(unit.metadata.get("record_id"))
+            if unit.kind == "dispositif" and record_id in self.catalog.dispositifs:
+                scheme = self.catalog.dispositifs[record_id]
+                matches.append(self._scheme(scheme, unit, hit.score, query, home))
+            elif unit.kind == "acteur" and record_id in self.catalog.acteurs:
+                actor = self.catalog.acteurs[record_id]
+                if actor.type == "accompagnement" and _same_place(actor.territory, home):
+                    matches.append(self._actor(actor, unit, hit.score))
+        matches.sort(key=lambda m: m.score, reverse=True)
+        return matches[:top_k]
+
+    def _scheme(
+        self, scheme: Dispositif, unit: Chunk, relevance: float, query: SchemeQuery, home: str
+    ) -> SchemeMatch:
+        fits: list[str] = []
+        concerns: list[str] = []
+        score = relevance
+        if query.stage:
+            if query.stage in scheme.stages:
+                fits.append(f"couvre le stade « {query.stage} »")
+                score += 0.15
+            elif scheme.stages:
+                concerns.append(f"stade visé : {', '.join(scheme.stages)}")
+                score -= 0.1
+        covered = [need for need in query.needs if need in scheme.needs]
+        if covered:
+            fits.append(f"répond au besoin : {', '.join(covered)}")
+            score += 0.15 * len(covered)
+        elif query.needs:
+            concerns.append(f"répond plutôt à : {', '.join(scheme.needs)}")
+            score -= 0.1
+        sectors = _matching_sectors(query.description, scheme.priority_sectors)
+        if sectors:
+            fits.append(f"secteur prioritaire : {', '.join(sectors)}")
+            score += 0.1
+        ceiling = scheme.amounts.ceiling_eur
+        if query.amount_eur is not None and ceiling is not None:
+            if query.amount_eur <= ceiling:
+                fits.append(f"montant demandé dans le plafond ({format_euros(ceiling)})")
+            else:
+                concerns.append(f"plafond {format_euros(ceiling)}")
+                score -= 0.1
+        if not _same_place(scheme.territory, home):
+            concerns.insert(0, f"réservé aux projets du territoire : {scheme.territory}")
+            score -= 0.2
+        else:
+            fits.insert(0, f"dispositif du territoire : {scheme.territory}")
+        return SchemeMatch(
+            kind="dispositif",
+            id=scheme.id,
+            name=scheme.name,
+            territory=scheme.territory,
+            local=_same_place(scheme.territory, home),
+            score=round(score, 4),
+            summary=scheme.summary,
+            fits=fits,
+            may_not_fit=concerns,
+            amounts=_amounts(scheme),
+            contact=scheme.contact,
+            website=scheme.website,
+            unit_id=unit.id,
+        )
+
+    def _actor(self, actor: Acteur, unit: Chunk, relevance: float) -> SchemeMatch:
+        return SchemeMatch(
+            kind="acteur",
+            id=actor.id,
+            name=actor.name,
+            territory=actor.territory,
+            local=True,
+            score=round(relevance + 0.1, 4),
+            summary=actor.role,
+            fits=[f"acteur local de l'accompagnement ({actor.territory})"],
+            unit_id=unit.id,
+        )
+
+
+def _same_place(territory: str, home: str) -> bool:
+    a, b = fold(territory), fold(home)
+    return a in b or b in a
+
+
+def _matching_sectors(description: str, sectors: Sequence[str]) -> list[str]:
+    words = {w for w in fold(description).replace(",", " ").split() if len(w) > 4}
+    return [s for s in sectors if words & {w for w in fold(s).split() if len(w) > 4}]
+
+
+def _amounts(scheme: Dispositif) -> str | None:
+    notes = scheme.amounts.notes
+    return "; ".join(notes) if notes else None
