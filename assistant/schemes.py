@@ -22,6 +22,7 @@ from assistant.types import Chunk
 STAGES = ("émergence", "développement", "changement d'échelle")
 NEEDS = ("financement", "locaux", "accompagnement", "visibilité", "commande publique")
 HOME_TERRITORY = "Niort Agglo"
+LOCAL_SHOWN = 3  # local support organisations always listed, whatever their rank
 
 
 @dataclass(frozen=True)
@@ -72,27 +73,30 @@ class SchemeFinder:
         self.catalog = catalog
 
     def match(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
+        """Schemes by relevance and fit, with the local support organisations always shown."""
         home = query.territory or HOME_TERRITORY
         text = " ".join([query.description, *query.needs, query.stage or ""]).strip()
-        hits = self.retriever.retrieve(
-            text, top_k=min(100, len(self.catalog.dispositifs) + 10),
-            filters={"kind": ["dispositif", "acteur"]},
-        )  # fmt: skip
-        matches: list[SchemeMatch] = []
-        for hit in hits:
-            unit = hit.chunk
-            if unit.metadata.get("group"):
-                continue
-            record_id = str(unit.metadata.get("record_id"))
-            if unit.kind == "dispositif" and record_id in self.catalog.dispositifs:
-                scheme = self.catalog.dispositifs[record_id]
-                matches.append(self._scheme(scheme, unit, hit.score, query, home))
-            elif unit.kind == "acteur" and record_id in self.catalog.acteurs:
-                actor = self.catalog.acteurs[record_id]
-                if actor.type == "accompagnement" and _same_place(actor.territory, home):
-                    matches.append(self._actor(actor, unit, hit.score))
-        matches.sort(key=lambda m: m.score, reverse=True)
-        return matches[:top_k]
+        hits = self.retriever.retrieve(text, top_k=100, filters={"kind": ["dispositif", "acteur"]})
+        relevance = {str(h.chunk.metadata.get("record_id")): (h.chunk, h.score) for h in hits
+                     if not h.chunk.metadata.get("group")}  # fmt: skip
+        schemes = [
+            self._scheme(scheme, *relevance[scheme.id], query, home)
+            for scheme in self.catalog.dispositifs.values()
+            if scheme.id in relevance
+        ]
+        local = [
+            self._actor(actor, *relevance[actor.id])
+            for actor in self.catalog.acteurs.values()
+            if actor.type == "accompagnement"
+            and _same_place(actor.territory, home)
+            and actor.id in relevance
+        ]
+        schemes.sort(key=lambda m: m.score, reverse=True)
+        local.sort(key=lambda m: m.score, reverse=True)
+        shown_local = local[: min(LOCAL_SHOWN, top_k)]
+        ranked = sorted(schemes[: top_k - len(shown_local)] + shown_local,
+                        key=lambda m: m.score, reverse=True)  # fmt: skip
+        return ranked
 
     def _scheme(
         self, scheme: Dispositif, unit: Chunk, relevance: float, query: SchemeQuery, home: str

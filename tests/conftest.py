@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -116,6 +123,7 @@ def real_index_settings(tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder
     shutil.copytree(CORPUS / "documents", root / "corpus" / "documents")
     shutil.copytree(CORPUS / "records", root / "corpus" / "records")
     shutil.copy(CORPUS / "glossary.yaml", root / "corpus" / "glossary.yaml")
+    shutil.copy(CORPUS / "territories.yaml", root / "corpus" / "territories.yaml")
     settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
     build_index(settings, embedder=e5, progress=False)
     return settings
@@ -134,3 +142,71 @@ def real_index(real_index_settings: Settings) -> LoadedIndex:
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(command: list[str], url: str, *, env: dict[str, str], timeout: float = 180) -> Iterator[str]:
+    """Start a server process, wait until ``url`` answers, stop it afterwards."""
+    process = subprocess.Popen(
+        command, cwd=REPO, env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                raise RuntimeError(f"server exited with {process.returncode}: {output[-2000:]}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not ready after {timeout} s")
+            time.sleep(0.2)  # polling for readiness, bounded by the deadline
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port",
+            str(port)]  # fmt: skip
+
+
+def index_env(settings: Settings) -> dict[str, str]:
+    return {
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+    }
+
+
+@pytest.fixture(scope="session")
+def service_url(real_index_settings: Settings) -> Iterator[str]:
+    """The real service (uvicorn) on a free localhost port, over the real index."""
+    port = free_port()
+    with running(
+        serve_command(port), f"http://127.0.0.1:{port}/health", env=index_env(real_index_settings)
+    ) as health:
+        yield health.removesuffix("/health")
+
+
+@pytest.fixture(scope="session")
+def fake_llm_url() -> Iterator[str]:
+    """A small OpenAI-compatible server (tests/fake_llm.py) on a free localhost port."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "tests.fake_llm:app", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    with running(command, f"http://127.0.0.1:{port}/health", env={}) as health:
+        yield health.removesuffix("/health") + "/v1"

@@ -144,7 +144,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for error in exc.errors():
-            location = [str(p) for p in error["loc"] if p not in ("body", "query", "path")]
+            location = [str(part) for part in error["loc"]]
+            if location and location[0] in ("body", "query", "path"):
+                location = location[1:]  # where it was sent, not which field
             field = ".".join(location) or "body"
             problems.append(f"{field}: {error['msg']}")
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})

@@ -31,7 +31,10 @@ class SearchRequest(_Request):
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
     filters: dict[str, FilterValue] = Field(default_factory=dict, examples=[{"kind": "action"}])
 
-    _query = field_validator("query")(_not_blank)
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        return _not_blank(value)
 
 
 class HistoryTurn(_Request):
@@ -47,7 +50,10 @@ class AskRequest(_Request):
     filters: dict[str, FilterValue] = Field(default_factory=dict)
     generate: bool = Field(default=True, description="Use the language model if configured.")
 
-    _question = field_validator("question")(_not_blank)
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return _not_blank(value)
 
 
 class SchemeMatchRequest(_Request):
@@ -61,7 +67,10 @@ class SchemeMatchRequest(_Request):
     amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000)
     top_k: int = Field(default=8, ge=1, le=30)
 
-    _description = field_validator("description")(_not_blank)
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _not_blank(value)
 
 
 class Source(BaseModel):

