@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install run build test eval lint format clean
+.PHONY: help install run build serve test eval bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,14 +35,22 @@ test: install ## run the test suite
 eval: install ## score retrieval on evals/gold.yaml, write evals/reports/, check the thresholds
 	$(BIN)/assistant eval --check
 
+bench: install ## measure /search and /ask latency over HTTP (evals/reports/service-latency.md)
+	$(BIN)/assistant build --if-needed
+	$(BIN)/python evals/bench_service.py
+
+serve: install ## build the index if needed, then start the HTTP API on ASSISTANT_PORT (8000)
+	$(BIN)/assistant build --if-needed
+	$(BIN)/assistant serve
+
 lint: install ## ruff and mypy
-	$(BIN)/ruff check assistant tests
-	$(BIN)/ruff format --check assistant tests
+	$(BIN)/ruff check assistant tests evals
+	$(BIN)/ruff format --check assistant tests evals
 	$(BIN)/mypy
 
 format: install ## format the code with ruff
-	$(BIN)/ruff format assistant tests
-	$(BIN)/ruff check --fix assistant tests
+	$(BIN)/ruff format assistant tests evals
+	$(BIN)/ruff check --fix assistant tests evals
 
 clean: ## remove the virtual environment, caches and the built index
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache index/builds index/LATEST

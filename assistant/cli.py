@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "--thresholds", type=Path, default=Path("evals/thresholds.yaml"), help="gate minima"
     )
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the tutorial baseline")
+    evaluate.add_argument("--no-answers", action="store_true", help="skip the answer evaluation")
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate.set_defaults(run=_cmd_eval)
 
@@ -254,23 +255,34 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.evaluation.report import markdown, write_report
+    from assistant.evaluation.answers import check_answer_thresholds
+    from assistant.evaluation.report import answers_markdown, markdown, write_report
     from assistant.evaluation.suite import (
         DEFAULT_NAME,
         check_thresholds,
+        load_answer_thresholds,
         load_thresholds,
         run_evaluation,
     )
 
     run = run_evaluation(
-        settings, args.gold, baseline=not args.no_baseline, progress=not args.quiet
+        settings,
+        args.gold,
+        baseline=not args.no_baseline,
+        answers=not args.no_answers,
+        progress=not args.quiet,
     )
-    paths = write_report(run.results, run.meta, args.out, default=DEFAULT_NAME)
+    paths = write_report(run.results, run.meta, args.out, default=DEFAULT_NAME, answers=run.answers)
     print(markdown(run.results, run.meta, default=DEFAULT_NAME).split("## Questions")[0].strip())
+    if run.answers is not None:
+        print(answers_markdown(run.answers))
     print(f"\nReport: {paths['markdown']} (JSON {paths['json']}, plot {paths['plot']})")
     if args.check:
         gated, minima = load_thresholds(args.thresholds)
         failures = check_thresholds(run.result(gated), minima)
+        if run.answers is not None:
+            limits = load_answer_thresholds(args.thresholds)
+            failures += check_answer_thresholds(run.answers, limits)
         for failure in failures:
             print(f"below threshold: {failure}", file=sys.stderr)
         if failures:

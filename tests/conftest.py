@@ -151,7 +151,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(command: list[str], url: str, *, env: dict[str, str], timeout: float = 180) -> Iterator[str]:
+def running(
+    command: list[str], url: str, *, env: dict[str, str], timeout: float = 180
+) -> Iterator[str]:
     """Start a server process, wait until ``url`` answers, stop it afterwards."""
     process = subprocess.Popen(
         command, cwd=REPO, env={**os.environ, **env},

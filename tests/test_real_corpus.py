@@ -6,11 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.corpus.documents import load_documents
+from assistant.evaluation.answers import check_answer_thresholds, evaluate_answers
 from assistant.evaluation.gold import load_gold
 from assistant.evaluation.runner import System, evaluate
-from assistant.evaluation.suite import DEFAULT_NAME, check_thresholds, load_thresholds
+from assistant.evaluation.suite import (
+    DEFAULT_NAME,
+    check_thresholds,
+    load_answer_thresholds,
+    load_thresholds,
+)
 from assistant.retrieve import Retriever, open_retriever
 from assistant.store import LoadedIndex
 from tests.conftest import REPO
@@ -77,7 +84,19 @@ def test_quality_gate_on_the_gold_set(real_index_settings: Settings, retriever: 
     assert check_thresholds(result, minima) == []
 
 
+def test_answer_quality_gate_on_the_gold_set(real_index_settings: Settings) -> None:
+    """Answers keep their key facts, decline what the document does not say, cite exactly."""
+    assistant = Assistant.load(real_index_settings)
+    result = evaluate_answers(
+        assistant.ask, load_gold(REPO / "evals" / "gold.yaml"), assistant.index.documents
+    )
+    limits = load_answer_thresholds(REPO / "evals" / "thresholds.yaml")
+    assert limits["exact_citations"] == 1.0
+    assert check_answer_thresholds(result, limits) == []
+
+
 def test_the_committed_report_matches_the_thresholds_file() -> None:
     report = (REPO / "evals" / "reports" / "latest.md").read_text(encoding="utf-8")
     assert "**hybrid** (default)" in report and "tutorial-baseline" in report
+    assert "## Answers" in report
     assert Path(REPO / "evals" / "reports" / "latest.png").stat().st_size > 10_000

@@ -27,8 +27,11 @@ def test_health_and_stats(service_url: str) -> None:
 
 
 def test_search(service_url: str) -> None:
-    response = post(service_url, "/search", {"query": "économie circulaire", "top_k": 3,
-                                             "filters": {"kind": "action"}})  # fmt: skip
+    response = post(
+        service_url,
+        "/search",
+        {"query": "économie circulaire", "top_k": 3, "filters": {"kind": "action"}},
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert len(results) == 3 and all(r["kind"] == "action" for r in results)
@@ -73,8 +76,9 @@ def _citations_are_exact(payload: dict[str, object]) -> None:
 
 
 def test_a_list_question_gets_every_matching_action_with_citations(service_url: str) -> None:
-    payload = post(service_url, "/ask",
-                   {"question": "Quelles actions soutiennent l'économie circulaire ?"}).json()  # fmt: skip
+    payload = post(
+        service_url, "/ask", {"question": "Quelles actions soutiennent l'économie circulaire ?"}
+    ).json()
     assert payload["abstained"] is False
     assert "A.1.3" in payload["answer"] and "C.2.2" in payload["answer"]
     assert payload["citations"] and payload["generator"] == "extractive"
@@ -82,9 +86,11 @@ def test_a_list_question_gets_every_matching_action_with_citations(service_url: 
 
 
 def test_the_axes_are_listed(service_url: str) -> None:
-    payload = post(service_url, "/ask",
-                   {"question": "Quels sont les trois axes stratégiques de la feuille de route ?"}
-                   ).json()  # fmt: skip
+    payload = post(
+        service_url,
+        "/ask",
+        {"question": "Quels sont les trois axes stratégiques de la feuille de route ?"},
+    ).json()
     for axis in ("Axe stratégique A", "Axe stratégique B", "Axe stratégique C"):
         assert axis in payload["answer"]
     _citations_are_exact(payload)
@@ -108,16 +114,20 @@ def test_questions_the_document_does_not_answer_are_declined(
 
 
 def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
-    payload = post(service_url, "/ask",
-                   {"question": "Combien rapporte le prix nantais de l'innovation sociale ?"}).json()  # fmt: skip
+    payload = post(
+        service_url,
+        "/ask",
+        {"question": "Combien rapporte le prix nantais de l'innovation sociale ?"},
+    ).json()
     assert payload["abstained"] is False
     assert "20 000 €" in payload["answer"].split("\n")[0]
     _citations_are_exact(payload)
 
 
 def test_english_questions_are_answered_in_english(service_url: str) -> None:
-    payload = post(service_url, "/ask",
-                   {"question": "How much is the Nantes social innovation prize worth?"}).json()  # fmt: skip
+    payload = post(
+        service_url, "/ask", {"question": "How much is the Nantes social innovation prize worth?"}
+    ).json()
     assert payload["language"] == "en" and payload["answer"].startswith("According to")
     assert "20 000 €" in payload["answer"]
 
@@ -127,8 +137,9 @@ def test_a_follow_up_is_read_against_the_history(service_url: str) -> None:
         {"role": "user", "content": "Combien rapporte le prix nantais de l'innovation sociale ?"},
         {"role": "assistant", "content": "Le montant de la dotation s'élève à 20 000 €. [1]"},
     ]
-    payload = post(service_url, "/ask", {"question": "et à Grand Poitiers ?",
-                                         "history": history}).json()  # fmt: skip
+    payload = post(
+        service_url, "/ask", {"question": "et à Grand Poitiers ?", "history": history}
+    ).json()
     assert "Poitiers" in payload["resolved_question"]
     assert "nantais" not in payload["resolved_question"]
     assert "21 000 €" in payload["answer"] or "7 000€" in payload["answer"]
@@ -157,20 +168,27 @@ def test_the_answer_streams_as_server_sent_events(service_url: str) -> None:
 
 
 def test_the_scheme_finder_ranks_schemes_and_names_local_support(service_url: str) -> None:
-    payload = post(service_url, "/schemes/match", {
-        "description": "association d'insertion qui veut créer une recyclerie, besoin de "
-                       "10 000 € pour démarrer",
-        "territory": "Niort Agglo", "stage": "émergence", "needs": ["financement"],
-        "amount_eur": 10000,
-    }).json()  # fmt: skip
+    payload = post(
+        service_url,
+        "/schemes/match",
+        {
+            "description": "association d'insertion qui veut créer une recyclerie, besoin de "
+            "10 000 € pour démarrer",
+            "territory": "Niort Agglo",
+            "stage": "émergence",
+            "needs": ["financement"],
+            "amount_eur": 10000,
+        },
+    ).json()
     matches = payload["matches"]
     assert matches and payload["notice"]
     local = [m for m in matches if m["local"]]
     assert local and all(m["kind"] == "acteur" for m in local)
     schemes = [m for m in matches if m["kind"] == "dispositif"]
     assert schemes
-    assert all(any("réservé aux projets du territoire" in c for c in m["may_not_fit"])
-               for m in schemes)  # fmt: skip
+    assert all(
+        any("réservé aux projets du territoire" in c for c in m["may_not_fit"]) for m in schemes
+    )
     assert any("couvre le stade « émergence »" in f for m in schemes for f in m["fits"])
     lyon = [m for m in schemes if "Lyon" in m["territory"] and "émergence" in m["name"]]
     if lyon:
@@ -200,8 +218,11 @@ def test_openapi_docs_are_served(service_url: str) -> None:
 @pytest.fixture(scope="module")
 def llm_service_url(real_index_settings: Settings, fake_llm_url: str) -> Iterator[str]:
     port = free_port()
-    env = {**index_env(real_index_settings), "ASSISTANT_LLM_URL": fake_llm_url,
-           "ASSISTANT_LLM_MODEL": "good"}  # fmt: skip
+    env = {
+        **index_env(real_index_settings),
+        "ASSISTANT_LLM_URL": fake_llm_url,
+        "ASSISTANT_LLM_MODEL": "good",
+    }
     with running(serve_command(port), f"http://127.0.0.1:{port}/health", env=env) as health:
         yield health.removesuffix("/health")
 
@@ -209,16 +230,24 @@ def llm_service_url(real_index_settings: Settings, fake_llm_url: str) -> Iterato
 def test_a_language_model_rewrites_the_answer_from_the_numbered_passages(
     llm_service_url: str,
 ) -> None:
-    payload = post(llm_service_url, "/ask",
-                   {"question": "Quelles actions soutiennent l'économie circulaire ?"}).json()  # fmt: skip
+    payload = post(
+        llm_service_url, "/ask", {"question": "Quelles actions soutiennent l'économie circulaire ?"}
+    ).json()
     assert payload["generator"] == "llm:good"
     assert payload["answer"].startswith("D'après la feuille de route")
     assert payload["citations"][0]["number"] == 1
-    extractive = post(llm_service_url, "/ask", {"question": "Quelles actions soutiennent "
-                                                "l'économie circulaire ?", "generate": False}).json()  # fmt: skip
+    extractive = post(
+        llm_service_url,
+        "/ask",
+        {"question": "Quelles actions soutiennent l'économie circulaire ?", "generate": False},
+    ).json()
     assert extractive["generator"] == "extractive"
-    with httpx.stream("POST", f"{llm_service_url}/ask/stream", timeout=60,
-                      json={"question": "Qui pilote la feuille de route ?"}) as response:  # fmt: skip
+    with httpx.stream(
+        "POST",
+        f"{llm_service_url}/ask/stream",
+        timeout=60,
+        json={"question": "Qui pilote la feuille de route ?"},
+    ) as response:
         events = list(_events(response))
     tokens = "".join(json.loads(d)["text"] for k, d in events if k == "token")
     assert tokens.startswith("D'après la feuille de route")

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.answers import AnswerResult
 from assistant.evaluation.runner import METRICS, SystemResult
 
 LABELS = {
@@ -19,7 +20,12 @@ LABELS = {
 
 
 def write_report(
-    results: list[SystemResult], meta: dict[str, Any], out_dir: Path, *, default: str
+    results: list[SystemResult],
+    meta: dict[str, Any],
+    out_dir: Path,
+    *,
+    default: str,
+    answers: AnswerResult | None = None,
 ) -> dict[str, Path]:
     """``latest.json``, ``latest.md`` and ``latest.png`` under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -28,10 +34,18 @@ def write_report(
         "markdown": out_dir / "latest.md",
         "plot": out_dir / "latest.png",
     }
-    payload = {"meta": meta, "default": default, "results": [asdict(r) for r in results]}
+    payload = {
+        "meta": meta,
+        "default": default,
+        "results": [asdict(r) for r in results],
+        "answers": asdict(answers) if answers else None,
+    }
     paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     _plot(results, paths["plot"])
-    paths["markdown"].write_text(markdown(results, meta, default=default), encoding="utf-8")
+    text = markdown(results, meta, default=default)
+    if answers is not None:
+        text += answers_markdown(answers)
+    paths["markdown"].write_text(text, encoding="utf-8")
     return paths
 
 
@@ -87,6 +101,29 @@ def markdown(results: list[SystemResult], meta: dict[str, Any], *, default: str)
     lines += [f"## Questions not fully answered in the default top 5 ({len(missed)})", ""]
     lines += [f"- {qid}: R@5 {row['recall@5']:.2f}, RR {row['mrr@10']:.2f}" for qid, row in missed]
     lines += ["", f"Settings: `{json.dumps(meta['settings'], ensure_ascii=False)}`", ""]
+    return "\n".join(lines)
+
+
+def answers_markdown(answers: AnswerResult) -> str:
+    lines = [
+        "",
+        "## Answers (extractive answerer, default configuration)",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| answerable questions answered with all their key facts | "
+        f"{answers.answered_with_key_facts:.3f} |",
+        f"| key facts found (mean share per answerable question) | {answers.key_fact_recall:.3f} |",
+        f"| unanswerable questions declined | {answers.abstained_on_unanswerable:.3f} |",
+        f"| answerable questions wrongly declined | {answers.wrongly_abstained:.3f} |",
+        f"| citations quoting their document exactly | {answers.exact_citations:.3f} |",
+        f"| latency in process, p50 / p95 ms | {answers.latency_ms['p50']:.1f} / "
+        f"{answers.latency_ms['p95']:.1f} |",
+        "",
+        "Answered with all key facts, by kind: "
+        + ", ".join(f"{kind} {value:.3f}" for kind, value in answers.by_kind.items()),
+        "",
+    ]
     return "\n".join(lines)
 
 

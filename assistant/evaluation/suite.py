@@ -15,12 +15,14 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from assistant.assistant import Assistant
 from assistant.build import build_index, index_status
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.corpus.documents import load_documents
 from assistant.embed import make_embedder
 from assistant.errors import ConfigurationError
+from assistant.evaluation.answers import AnswerResult, evaluate_answers
 from assistant.evaluation.baseline import minilm_embedder, tutorial_retriever
 from assistant.evaluation.gold import GoldQuestion, load_gold
 from assistant.evaluation.runner import System, SystemResult, evaluate
@@ -37,6 +39,7 @@ DEFAULT_NAME = "hybrid"
 class EvaluationRun:
     results: list[SystemResult]
     meta: dict[str, Any]
+    answers: AnswerResult | None = None
 
     def result(self, name: str) -> SystemResult:
         return next(r for r in self.results if r.name == name)
@@ -95,7 +98,12 @@ def systems(
 
 
 def run_evaluation(
-    settings: Settings, gold_path: Path, *, baseline: bool = True, progress: bool = True
+    settings: Settings,
+    gold_path: Path,
+    *,
+    baseline: bool = True,
+    answers: bool = True,
+    progress: bool = True,
 ) -> EvaluationRun:
     questions = load_gold(gold_path)
     if index_status(settings) is not None:
@@ -109,7 +117,8 @@ def run_evaluation(
     texts = {d.name: d.text for d in documents}
     results: list[SystemResult] = []
     candidates = systems(index, settings, baseline=baseline, documents=documents)
-    total = len(candidates) * len(questions)
+    total = (len(candidates) + answers) * len(questions)
+    answer_result = None
     with tqdm(total=total, desc="Evaluating", disable=not progress, file=sys.stderr) as bar:
 
         def advance() -> None:
@@ -117,16 +126,42 @@ def run_evaluation(
 
         for system in candidates:
             results.append(evaluate(system, questions, texts, on_question=advance))
-    return EvaluationRun(results, _meta(settings, index, questions))
+        if answers:
+            assistant = Assistant.load(
+                settings.model_copy(update={"llm_url": "", "llm_gguf_path": ""})
+            )
+            answer_result = evaluate_answers(
+                lambda q: assistant.ask(q), questions, index.documents, on_question=advance
+            )
+    return EvaluationRun(results, _meta(settings, index, questions), answer_result)
 
 
 def load_thresholds(path: Path) -> tuple[str, dict[str, float]]:
-    """The gated configuration's name and its minima."""
+    """The gated configuration's name and its retrieval minima."""
+    spec = _thresholds(path)
+    try:
+        return str(spec["configuration"]), {str(k): float(v) for k, v in spec["minimum"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigurationError(f"invalid thresholds file {path}: {exc}") from exc
+
+
+def load_answer_thresholds(path: Path) -> dict[str, float]:
+    """Answer metrics' bounds: a minimum, or a maximum for keys written ``max:<metric>``."""
+    spec = _thresholds(path)
+    try:
+        return {str(k): float(v) for k, v in (spec.get("answers") or {}).items()}
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigurationError(f"invalid thresholds file {path}: {exc}") from exc
+
+
+def _thresholds(path: Path) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return str(spec["configuration"]), {str(k): float(v) for k, v in spec["minimum"].items()}
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (OSError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"invalid thresholds file {path}: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ConfigurationError(f"invalid thresholds file {path}: expected a mapping")
+    return spec
 
 
 def check_thresholds(result: SystemResult, minima: dict[str, float]) -> list[str]:

@@ -1,0 +1,76 @@
+"""Follow-up questions and the checks that decide whether evidence answers a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import Turn, resolve_follow_up
+from assistant.evidence import has_fact, need_of, years
+from assistant.lexical import FrenchAnalyzer
+from assistant.territories import Gazetteer
+from tests.conftest import CORPUS
+
+GAZETTEER = Gazetteer.load(CORPUS / "territories.yaml")
+HISTORY = [
+    Turn("user", "Combien rapporte le prix nantais de l'innovation sociale ?"),
+    Turn("assistant", "Le montant de la dotation s'élève à 20 000 €. [1]"),
+]
+
+
+def resolve(question: str, history: list[Turn]) -> str:
+    return resolve_follow_up(question, history, gazetteer=GAZETTEER, analyzer=FrenchAnalyzer())
+
+
+def test_a_follow_up_on_another_territory_replaces_the_territory() -> None:
+    assert resolve("et à Grand Poitiers ?", HISTORY) == (
+        "Combien rapporte le prix de l'innovation sociale et à Grand Poitiers ?"
+    )
+
+
+def test_a_follow_up_refining_the_previous_question_keeps_it() -> None:
+    history = [Turn("user", "Quelles actions soutiennent la coopération ?")]
+    assert resolve("lesquelles concernent l'alimentation ?", history) == (
+        "Quelles actions soutiennent la coopération lesquelles concernent l'alimentation ?"
+    )
+
+
+def test_a_standalone_question_is_left_alone() -> None:
+    question = "Quels sont les trois axes stratégiques de la feuille de route ?"
+    assert resolve(question, HISTORY) == question
+    assert resolve("et à Nantes ?", []) == "et à Nantes ?"
+
+
+def test_territories_are_found_by_name_and_adjective() -> None:
+    assert [t.name for t in GAZETTEER.find("le prix nantais et Grand Poitiers")] == [
+        "Nantes Métropole", "Grand Poitiers",
+    ]  # fmt: skip
+    strasbourg = GAZETTEER.find("l'Eurométropole de Strasbourg")
+    assert strasbourg and not strasbourg[0].covered
+    assert GAZETTEER.find("le patrimoine") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "need"),
+    [
+        ("Quel budget annuel Niort Agglo met-elle sur sa feuille de route ?", "amount"),
+        ("How much prize money will Niort give?", "amount"),
+        ("Combien de salariés chez Emmaüs Prahecq ?", "count"),
+        ("C'est quand la date limite de dépôt ?", "date"),
+        ("Qui contacter à Niort Agglo pour l'ESS ?", "contact"),
+        ("Qui préside le comité de pilotage ?", "person"),
+        ("Où seront situés les lieux totem ?", "place"),
+        ("Quelles actions soutiennent l'économie circulaire ?", None),
+    ],
+)
+def test_what_a_question_needs(question: str, need: str | None) -> None:
+    assert need_of(question) == need
+
+
+def test_facts_in_sentences() -> None:
+    assert has_fact("une subvention d'un montant maximum de 10 000 € .", "amount")
+    assert has_fact("enveloppe de 130K€", "amount") and not has_fact("en 2021", "amount")
+    assert has_fact("environ 14 projets par an", "count") and not has_fact("en 2021", "count")
+    assert has_fact("en février 2021", "date") and not has_fact("depuis , atteignant", "date")
+    assert has_fact("essnantesfactory@nantesmetropole.fr", "contact")
+    assert has_fact("Laurence PARC, chargée de mission", "person")
+    assert years("édition 2023 et 2024") == {"2023", "2024"}
