@@ -147,10 +147,12 @@ class ExtractiveAnswerer:
         draft = _Draft(self.documents)
         if reason is not None:
             self._abstain(draft, reason, result, sentences, english=english)
+        elif len(self._places(resolved)) >= 2:
+            self._comparison(draft, resolved, filters, english=english)
         elif result.query.wants_list and self._outline(result.hits) is not None:
             self._list(draft, result.hits, english=english)
         elif self._about_support(resolved, result.hits):
-            self._schemes(draft, resolved, result.hits, english=english)
+            self._schemes(draft, resolved, result.hits, sentences, english=english)
         else:
             self._facts(draft, resolved, result.hits, sentences, need_of(resolved), english=english)
         return Answer(
@@ -344,7 +346,38 @@ class ExtractiveAnswerer:
             draft.lines.append("See also:" if english else "Voir aussi :")
             draft.lines += [f"- {self._item_line(draft, unit)}" for unit in extra[:4]]
 
-    def _schemes(self, draft: _Draft, question: str, hits: list[Hit], *, english: bool) -> None:
+    def _comparison(
+        self, draft: _Draft, question: str, filters: FilterSpec | None, *, english: bool
+    ) -> None:
+        """One search per territory named, each with its share of the answer."""
+        need = need_of(question)
+        salience = Salience.of(question, self.analyzer)
+        for place in self._places(question):
+            scoped = {**(filters or {}), "territory": place}
+            result = self.retriever.search(question, top_k=4, filters=scoped)
+            sentences = self._sentences(result)
+            lines = []
+            for hit in result.hits[:3]:
+                line, score = self._best_line(draft, hit.chunk, sentences, salience, need)
+                if line:
+                    lines.append((score, line))
+            lines.sort(key=lambda pair: pair[0], reverse=True)
+            draft.lines.append(f"**{place}** :")
+            draft.lines += [f"- {line.lstrip('- ')}" for _, line in lines[:2]]
+        draft.renumber()
+
+    def _places(self, question: str) -> list[str]:
+        return [place.name for place in self.gazetteer.find(question) if place.covered]
+
+    def _schemes(
+        self,
+        draft: _Draft,
+        question: str,
+        hits: list[Hit],
+        sentences: list[_Sentence],
+        *,
+        english: bool,
+    ) -> None:
         best = hits[0].score
         schemes = [
             h.chunk
@@ -363,13 +396,11 @@ class ExtractiveAnswerer:
             amounts = next((line for line in lines if line.startswith("Montants")), "")
             quoted, _ = self._best_line(draft, unit, [], salience, None)
             draft.lines.append(f"- **{name}** — {quoted} {amounts}".strip())
-        others = [h for h in hits if h.chunk.kind == "passage"][:1]
-        for hit in others:
-            start, end = self._best_span(hit.chunk)
-            draft.lines.append(
-                f"{' '.join(hit.chunk.text[start:end].split())} "
-                f"[{draft.cite(hit.chunk, start, end)}]"
-            )
+        for hit in [h for h in hits if h.chunk.kind == "passage"][:2]:
+            line, _ = self._best_line(draft, hit.chunk, sentences, salience, None)
+            if line:
+                draft.lines.append(line)
+        draft.renumber()
 
     def _item_line(self, draft: _Draft, unit: Chunk) -> str:
         record_id = str(unit.metadata.get("record_id", ""))
@@ -387,10 +418,6 @@ class ExtractiveAnswerer:
             number = draft.cite(sentence.unit, sentence.start, sentence.end)
             return f"{' '.join(sentence.text.split())} [{number}]"
         return f"{draft.quote(sentence.unit)} [{draft.cite(sentence.unit)}]"
-
-    def _best_span(self, unit: Chunk) -> tuple[int, int]:
-        spans = split_segments(unit.text)
-        return spans[0] if spans else (0, len(unit.text))
 
     # Helpers ------------------------------------------------------------------------------
 
