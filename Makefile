@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install run build serve test eval bench lint format clean
+.PHONY: help install run shell build serve test eval bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,7 +25,11 @@ install: $(STAMP) ## create .venv and install everything to run and test the ass
 build: install ## build (or update) the index from corpus/
 	$(BIN)/assistant build
 
-run: install ## build the index if needed, then start the assistant
+run: install ## build the index if needed, then start the web app on http://127.0.0.1:8501
+	$(BIN)/assistant build --if-needed
+	$(BIN)/assistant ui
+
+shell: install ## build the index if needed, then search in the terminal
 	$(BIN)/assistant build --if-needed
 	$(BIN)/assistant shell
 
@@ -44,13 +48,13 @@ serve: install ## build the index if needed, then start the HTTP API on ASSISTAN
 	$(BIN)/assistant serve
 
 lint: install ## ruff and mypy
-	$(BIN)/ruff check assistant tests evals
-	$(BIN)/ruff format --check assistant tests evals
+	$(BIN)/ruff check assistant tests evals app
+	$(BIN)/ruff format --check assistant tests evals app
 	$(BIN)/mypy
 
 format: install ## format the code with ruff
-	$(BIN)/ruff format assistant tests evals
-	$(BIN)/ruff check --fix assistant tests evals
+	$(BIN)/ruff format assistant tests evals app
+	$(BIN)/ruff check --fix assistant tests evals app
 
 clean: ## remove the virtual environment, caches and the built index
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache index/builds index/LATEST

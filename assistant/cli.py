@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT)")
     serve.set_defaults(run=_cmd_serve)
 
+    ui = commands.add_parser("ui", help="start the Streamlit front end")
+    ui.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    ui.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    ui.set_defaults(run=_cmd_ui)
+
     evaluate = commands.add_parser(
         "eval", help="score retrieval configurations on the gold set and write a report"
     )
@@ -252,6 +257,26 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="warning",
     )
     return 0
+
+
+def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
+    import subprocess
+
+    from assistant.errors import ConfigurationError
+    from assistant.store import require_build
+
+    app = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+    if not app.exists():
+        raise ConfigurationError(
+            f"the Streamlit app is not at {app}", hint="run the assistant from its repository"
+        )
+    if not settings.service_url:
+        require_build(settings.index_dir)  # a clear error before the server starts
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port",
+               str(args.port), "--server.address", args.host,
+               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    print(f"Assistant ESS: http://{args.host}:{args.port}")
+    return subprocess.call(command)
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:

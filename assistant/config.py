@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         default="", description="A local GGUF model for llama-cpp-python (the 'llm' extra)."
     )
 
+    service_url: str = Field(
+        default="",
+        description="The Streamlit app talks to this service (e.g. http://127.0.0.1:8000); "
+        "empty = it runs the assistant in-process.",
+    )
+    data_dir: Path = Field(default=Path("data"), description="Where feedback is stored (SQLite).")
+
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the service.")
 

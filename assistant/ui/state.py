@@ -1,0 +1,19 @@
+"""Objects shared by every page and session (st.cache_resource: built once, thread-safe)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.config import Settings
+from assistant.ui.client import AssistantClient, make_client
+from assistant.ui.feedback import FeedbackStore
+
+
+@st.cache_resource(show_spinner="Chargement de l'assistant…")
+def client() -> AssistantClient:
+    return make_client(Settings())
+
+
+@st.cache_resource
+def feedback_store() -> FeedbackStore:
+    return FeedbackStore(Settings().data_dir)

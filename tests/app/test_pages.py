@@ -1,0 +1,110 @@
+"""Each Streamlit page, run by Streamlit's AppTest over the real index (in-process client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.config import Settings
+from assistant.ui.feedback import FeedbackStore
+from assistant.ui.text import answer_markdown, conversation_markdown, escape_markdown, highlight
+from tests.conftest import REPO, index_env
+
+PAGES = REPO / "app" / "pages"
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def environment(
+    real_index_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    for key, value in index_env(real_index_settings).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(REPO)
+    yield
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(PAGES / name), default_timeout=TIMEOUT)
+
+
+def test_chat_suggests_questions_then_answers_with_citations() -> None:
+    app = page("chat.py").run()
+    assert not app.exception
+    assert any("économie circulaire" in b.label for b in app.button)
+    app.chat_input[0].set_value("Quelles actions soutiennent l'économie circulaire ?").run()
+    assert not app.exception
+    answer = app.session_state["messages"][-1]
+    assert answer["role"] == "assistant" and "C.2.2" in answer["content"]
+    labels = [e.label for e in app.expander]
+    assert any(label.startswith("[1] Axe stratégique") for label in labels)
+    app.chat_input[0].set_value("et lesquelles concernent l'alimentation ?").run()
+    assert len(app.session_state["messages"]) == 4
+
+
+def test_chat_marks_an_abstention() -> None:
+    app = page("chat.py").run()
+    app.chat_input[0].set_value("Quelle est la stratégie ESS de Strasbourg ?").run()
+    assert app.session_state["messages"][-1]["abstained"] is True
+    assert any("ne répond pas" in info.value for info in app.info)
+
+
+def test_search_shows_filtered_results_with_sections() -> None:
+    app = page("search.py").run()
+    app.sidebar.multiselect[0].set_value(["dispositif"]).run()
+    app.text_input[0].set_value("locaux pas chers").run()
+    assert not app.exception
+    texts = [m.value for m in app.markdown]
+    assert any(t.startswith("**Dispositif") for t in texts)
+    assert not any(t.startswith("**Passage") for t in texts)
+
+
+def test_scheme_finder_lists_schemes_and_local_support() -> None:
+    app = page("schemes.py").run()
+    app.text_area[0].set_value("association d'insertion qui veut créer une recyclerie")
+    app.multiselect[0].set_value(["financement"])
+    app.number_input[0].set_value(10000)
+    app.button[0].click().run()
+    assert not app.exception
+    captions = [c.value for c in app.caption]
+    assert any("acteur local" in c for c in captions)
+    assert any("autre territoire" in c for c in captions)
+
+
+def test_roadmap_browses_axes_and_actions() -> None:
+    app = page("roadmap.py").run()
+    assert not app.exception
+    assert [h.value[:6] for h in app.header][:3] == ["Axe A ", "Axe B ", "Axe C "]
+    assert len(app.expander) == 9
+
+
+def test_quality_page_shows_the_latest_report() -> None:
+    app = page("quality.py").run()
+    assert not app.exception
+    assert len(app.dataframe) >= 2
+
+
+def test_feedback_survives_a_restart_and_exports_csv(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path)
+    store.add("Q ?", "R [1]", useful=True, comment=" clair ")
+    store.add("Q2 ?", "R2", useful=False)
+    again = FeedbackStore(tmp_path)
+    rows = again.rows()
+    assert [(r[2], r[4], r[5]) for r in rows] == [("Q ?", 1, "clair"), ("Q2 ?", 0, "")]
+    assert again.to_csv().splitlines()[0] == "id,created_at,question,answer,useful,comment"
+
+
+def test_corpus_text_is_shown_as_text() -> None:
+    assert escape_markdown("<b>x</b> [lien](#)") == "\\<b\\>x\\</b\\> \\[lien\\]\\(\\#\\)"
+    assert highlight("Les recycleries <script>", "recyclerie") == "Les **recycleries** \\<script\\>"
+    assert answer_markdown("Titre :\n- a\nVoir aussi :\n- b") == "Titre :\n- a\n\nVoir aussi :\n- b"
+    exported = conversation_markdown([
+        {"role": "user", "content": "Q ?"},
+        {"role": "assistant", "content": "R [1]", "citations": [{"number": 1, "text": "t",
+         "source": {"document": "d.md", "section": "S"}}]},
+    ])  # fmt: skip
+    assert "## Question" in exported and "[1] d.md § S — « t »" in exported
