@@ -8,6 +8,7 @@ is refused, and the caller falls back to the extractive answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -85,8 +86,19 @@ class ChatCompletionsGenerator:
     def _payload(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
         return {"model": self.model, "messages": messages, "temperature": 0.1, "stream": stream}
 
-    def generate(self, messages: list[dict[str, str]]) -> str:
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """HTTP and payload errors become one ``GenerationError`` with a plain reason."""
         try:
+            yield
+        except httpx.TimeoutException as exc:
+            message = f"the language model did not answer within {self.timeout} s"
+            raise GenerationError(message) from exc
+        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
+            raise GenerationError(f"the language model failed: {exc}") from exc
+
+    def generate(self, messages: list[dict[str, str]]) -> str:
+        with self._failures():
             response = httpx.post(
                 self.url,
                 json=self._payload(messages, False),
@@ -94,39 +106,30 @@ class ChatCompletionsGenerator:
                 timeout=self.timeout,
             )
             response.raise_for_status()
-            return str(response.json()["choices"][0]["message"]["content"])
-        except httpx.TimeoutException as exc:
-            raise GenerationError(
-                f"the language model did not answer within {self.timeout} s"
-            ) from exc
-        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
-            raise GenerationError(f"the language model failed: {exc}") from exc
+            content = str(response.json()["choices"][0]["message"]["content"])
+        return content
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        try:
-            with httpx.stream(
+        with (
+            self._failures(),
+            httpx.stream(
                 "POST",
                 self.url,
                 json=self._payload(messages, True),
                 headers=self.headers,
                 timeout=self.timeout,
-            ) as response:
-                response.raise_for_status()
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line.removeprefix("data:").strip()
-                    if data == "[DONE]":
-                        break
-                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if delta:
-                        yield str(delta)
-        except httpx.TimeoutException as exc:
-            raise GenerationError(
-                f"the language model did not answer within {self.timeout} s"
-            ) from exc
-        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
-            raise GenerationError(f"the language model failed: {exc}") from exc
+            ) as response,
+        ):
+            response.raise_for_status()
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line.removeprefix("data:").strip()
+                if data == "[DONE]":
+                    break
+                delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield str(delta)
 
 
 class LlamaCppGenerator:

@@ -8,9 +8,9 @@ loaded against the documents, never written by hand.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Theme = Literal[
     "économie circulaire",
@@ -57,6 +57,15 @@ ActorType = Literal[
 ]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"id must be a lowercase slug like 'ess-nantes-factory', got {value!r}")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_check_slug)]
 
 
 class _Record(BaseModel):
@@ -113,7 +122,7 @@ class Amounts(_Record):
 class Dispositif(_Record):
     """A support scheme of the benchmark (another territory's funding, prize, premises…)."""
 
-    id: str
+    id: Slug
     name: str
     territory: str
     operators: list[str] = Field(min_length=1)
@@ -131,18 +140,11 @@ class Dispositif(_Record):
     themes: list[Theme] = Field(default_factory=list)
     source: SourceRef
 
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"id must be a lowercase slug like 'ess-nantes-factory', got {value!r}")
-        return value
-
 
 class Acteur(_Record):
     """An organisation named by the document: interviewed structure, support body, governance."""
 
-    id: str
+    id: Slug
     name: str
     type: ActorType
     legal_status: str | None = None
@@ -150,10 +152,3 @@ class Acteur(_Record):
     territory: str
     themes: list[Theme] = Field(default_factory=list)
     source: SourceRef
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"id must be a lowercase slug like 'france-active', got {value!r}")
-        return value
