@@ -239,19 +239,20 @@ class ExtractiveAnswerer:
             draft.lines.append(f"The roadmap and its benchmark say nothing about {topic}.")
         else:
             draft.lines.append(f"La feuille de route et son benchmark ne disent rien sur {topic}.")
-        closest: list[_Sentence] = []
+        closest: list[str] = []
         for sentence in _distinct_units(sentences):
-            text = _bare(sentence.text)
-            if not any(text in _bare(c.text) or _bare(c.text) in text for c in closest):
-                closest.append(sentence)
+            line = self._sentence_line(draft, sentence).lstrip("- ")
+            body = _bare(line.rsplit(" [", 1)[0])
+            if not any(body in _bare(seen) or _bare(seen) in body for seen in closest):
+                closest.append(line)
             if len(closest) == 2:
                 break
         if closest:
             draft.lines.append(
                 "Here is what comes closest:" if english else "Voici ce qui s'en rapproche :"
             )
-            for sentence in closest:
-                draft.lines.append(f"- {self._sentence_line(draft, sentence).lstrip('- ')}")
+            draft.lines += [f"- {line}" for line in closest]
+        draft.renumber()
 
     def _facts(
         self,
