@@ -36,11 +36,12 @@ _SUPPORT_WORDS = re.compile(
 class AnswerConfig:
     """Thresholds of the answerer, calibrated on evals/gold.yaml (see evals/reports/)."""
 
-    top_k: int = 8
-    min_similarity: float = 0.80  # best sentence cosine below which nothing answers
+    top_k: int = 10
+    min_similarity: float = 0.78  # best sentence cosine below which nothing answers
     max_sentences: int = 3
     max_items: int = 12
     list_item_ratio: float = 0.6  # items kept in a list: score >= ratio * best score
+    outline_rank: int = 1  # a list question is answered by an outline ranked this high
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,9 @@ class ExtractiveAnswerer:
     # Helpers ------------------------------------------------------------------------------
 
     def _outline(self, hits: list[Hit]) -> Hit | None:
-        return next((h for h in hits[:3] if h.chunk.metadata.get("group")), None)
+        return next(
+            (h for h in hits[: self.config.outline_rank] if h.chunk.metadata.get("group")), None
+        )
 
     def _about_support(self, question: str, hits: list[Hit]) -> bool:
         schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
