@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
         return Answer(
             question=question,
             resolved_question=resolved,
-            text="\n".join(draft.lines).strip(),
+            text=_paragraphs(draft.lines),
             abstained=reason is not None,
             citations=draft.citations,
             language=result.query.language,
@@ -411,8 +411,10 @@ class ExtractiveAnswerer:
         if unit.kind == "action":
             return f"**{record_id}** — {quote} [{number}]"
         if unit.kind == "dispositif":
-            name = unit.metadata.get("name", record_id)
-            return f"**{name}** ({unit.metadata.get('territory')}) — {quote} [{number}]"
+            name = str(unit.metadata.get("name", record_id))
+            territory = str(unit.metadata.get("territory", ""))
+            where = "" if territory in name else f" ({territory})"
+            return f"**{name}**{where} — {quote} [{number}]"
         return f"{quote} [{number}]"
 
     def _sentence_line(self, draft: _Draft, sentence: _Sentence) -> str:
@@ -489,6 +491,17 @@ def _list_block(text: str, start: int, end: int) -> tuple[int, int]:
         follow = len(text) if follow < 0 else follow
         return start, min(follow, start + MAX_LIST_CHARS)
     return start, end
+
+
+def _paragraphs(lines: list[str]) -> str:
+    """The answer's lines; a line after a list starts a new paragraph (so Markdown renderers do
+    not fold it into the list's last item)."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].startswith("- ") and not line.startswith("- "):
+            out.append("")
+        out.append(line)
+    return "\n".join(out).strip()
 
 
 def _bare(text: str) -> str:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from assistant.ui.client import ClientError
 from assistant.ui.state import client, feedback_store
-from assistant.ui.text import answer_markdown, conversation_markdown
+from assistant.ui.text import conversation_markdown
 
 EXAMPLES = [
     "Quelles actions soutiennent l'économie circulaire ?",
@@ -45,7 +45,7 @@ def show_answer(message: dict, index: int) -> None:
 
 for index, message in enumerate(messages):
     with st.chat_message(message["role"]):
-        st.markdown(answer_markdown(message["content"]))
+        st.markdown(message["content"])
         if message["role"] == "assistant":
             show_answer(message, index)
 

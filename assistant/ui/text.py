@@ -33,16 +33,6 @@ def _matches(word: str, terms: Iterable[str]) -> bool:
     return any(word.startswith(term[:5]) and len(word) >= 3 for term in terms)
 
 
-def answer_markdown(text: str) -> str:
-    """An answer's lines as Markdown: a paragraph after a list stays out of the list."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        if out and out[-1].startswith("- ") and not line.startswith("- "):
-            out.append("")
-        out.append(line)
-    return "\n".join(out)
-
-
 def conversation_markdown(messages: Sequence[Mapping[str, Any]]) -> str:
     """A conversation with its citations, as a Markdown document to download."""
     lines = ["# Conversation — assistant ESS Niort Agglo", ""]

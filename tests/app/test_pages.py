@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.config import Settings
 from assistant.ui.feedback import FeedbackStore
-from assistant.ui.text import answer_markdown, conversation_markdown, escape_markdown, highlight
+from assistant.ui.text import conversation_markdown, escape_markdown, highlight
 from tests.conftest import REPO, index_env
 
 PAGES = REPO / "app" / "pages"
@@ -101,7 +101,6 @@ def test_feedback_survives_a_restart_and_exports_csv(tmp_path: Path) -> None:
 def test_corpus_text_is_shown_as_text() -> None:
     assert escape_markdown("<b>x</b> [lien](#)") == "\\<b\\>x\\</b\\> \\[lien\\]\\(\\#\\)"
     assert highlight("Les recycleries <script>", "recyclerie") == "Les **recycleries** \\<script\\>"
-    assert answer_markdown("Titre :\n- a\nVoir aussi :\n- b") == "Titre :\n- a\n\nVoir aussi :\n- b"
     exported = conversation_markdown([
         {"role": "user", "content": "Q ?"},
         {"role": "assistant", "content": "R [1]", "citations": [{"number": 1, "text": "t",
