@@ -20,6 +20,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.corpus.sections import Section, split_sections
 from assistant.errors import ConfigurationError
+from assistant.text import strip_span
 from assistant.types import Chunk, Document, MetadataValue, SourceSpan
 
 CHUNKING_STRATEGY = "headings+lists+recursive/v1"
@@ -130,7 +131,7 @@ def _blocks(text: str, section: Section) -> list[_Block]:
     blocks: list[_Block] = []
     pending_intro: tuple[int, str] | None = None
     for start, end in raw:
-        start, end = _trim(text, start, end)
+        start, end = strip_span(text, start, end)
         if start >= end:
             continue
         paragraph = text[start:end]
@@ -143,16 +144,10 @@ def _blocks(text: str, section: Section) -> list[_Block]:
             last = blocks.pop()
             pending_intro = (last.start, paragraph.strip())
     if pending_intro is not None:
-        blocks.append(_Block(pending_intro[0], _trim(text, pending_intro[0], section.end)[1], ""))
+        blocks.append(
+            _Block(pending_intro[0], strip_span(text, pending_intro[0], section.end)[1], "")
+        )
     return blocks
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _axes(path: tuple[str, ...]) -> list[str]:

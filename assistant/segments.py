@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.embed import Vectors
+from assistant.text import strip_span
 from assistant.types import Chunk
 
 MIN_SEGMENT_CHARS = 25
@@ -44,18 +45,10 @@ def split_segments(text: str) -> list[tuple[int, int]]:
                 pending = start
                 continue
             pending = None
-            spans.append(_strip(text, line_start + start, line_start + end))
+            spans.append(strip_span(text, line_start + start, line_start + end))
         if pending is not None and spans and spans[-1][0] >= line_start:
             spans[-1] = (spans[-1][0], line_start + len(line))
     return [span for span in spans if span[1] > span[0]]
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def segment_rows(units: list[Chunk]) -> npt.NDArray[np.int64]:

@@ -11,6 +11,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed so that ``text[start:end]`` has no outer whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 _FRENCH_HINTS = frozenset(
     "le la les des du de un une et est sont pour dans sur avec quel quelle quels quelles qui que "
     "quoi comment combien pourquoi où au aux ce cette ces mon ma mes notre nos il elle on y a "
