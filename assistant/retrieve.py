@@ -27,6 +27,7 @@ from assistant.query import AnalyzedQuery, analyze
 from assistant.rerank import CrossEncoderReranker, Reranker
 from assistant.segments import SegmentIndex
 from assistant.store import REBUILD_HINT, LoadedIndex, load_index
+from assistant.territories import Gazetteer
 from assistant.types import Chunk, Hit
 
 MAX_QUERY_CHARS = 2000
@@ -97,6 +98,7 @@ class Retriever:
         glossary: Glossary | None = None,
         reranker: Reranker | None = None,
         segments: SegmentIndex | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         if len(units) != len(vectors):
             raise IndexMismatchError(
@@ -109,6 +111,7 @@ class Retriever:
         self.glossary = glossary or Glossary([])
         self.reranker = reranker
         self.segments = segments
+        self.gazetteer = gazetteer
         self.lexical = LexicalIndex([u.indexed_text for u in self.units])
         self._outlines = np.array([bool(u.metadata.get("group")) for u in self.units], np.float32)
 
@@ -130,23 +133,49 @@ class Retriever:
     def search(
         self, query: str, *, top_k: int = 5, filters: FilterSpec | None = None
     ) -> SearchResult:
-        """Like ``retrieve``, with the query's analysis and vector for later stages."""
+        """Like ``retrieve``, with the query's analysis and vector for later stages.
+
+        A query comparing territories ("Nantes ou Rennes ?") is searched once per territory,
+        each given its share of the results, so that one territory cannot fill them all.
+        """
         query = check_query(query)
         check_top_k(top_k)
-        allowed = UnitFilter(filters).allowed(self.units)
         analysis = analyze(query, self.glossary)
         vector = None if self.config.mode == "lexical" else self.embedder.embed_query(query)
+        hits = self._rank(analysis, vector, top_k, filters)
+        places = self._compared_places(query, filters)
+        if len(places) >= 2:
+            share = max(1, top_k // len(places))
+            per_place = [
+                self._rank(analysis, vector, share, {**(filters or {}), "territory": place})
+                for place in places
+            ]
+            hits = _interleave([hits, *per_place], top_k)
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits)
+        return SearchResult(hits[:top_k], analysis, vector)
+
+    def _rank(
+        self,
+        analysis: AnalyzedQuery,
+        vector: Vectors | None,
+        top_k: int,
+        filters: FilterSpec | None,
+    ) -> list[Hit]:
+        allowed = UnitFilter(filters).allowed(self.units)
         candidates = np.arange(len(self.units)) if allowed is None else np.asarray(allowed)
         if candidates.size == 0:
-            return SearchResult([], analysis, vector)
+            return []
         scores = self._scores(analysis, vector, candidates)
         order = candidates[np.argsort(-scores[candidates], kind="stable")]
         hits = [Hit(self.units[i], float(scores[i])) for i in order]
         depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)
-        hits = merge_overlaps(hits, depth) if self.config.merge_overlaps else hits[:depth]
-        if self.reranker is not None:
-            hits = self.reranker.rerank(query, hits)
-        return SearchResult(hits[:top_k], analysis, vector)
+        return merge_overlaps(hits, depth) if self.config.merge_overlaps else hits[:depth]
+
+    def _compared_places(self, query: str, filters: FilterSpec | None) -> list[str]:
+        if self.gazetteer is None or (filters and "territory" in filters):
+            return []
+        return [place.name for place in self.gazetteer.find(query) if place.covered]
 
     def _scores(
         self, query: AnalyzedQuery, vector: Vectors | None, candidates: np.ndarray
@@ -191,6 +220,18 @@ class Retriever:
         if expansion and self.config.expansion_weight > 0:
             scores = scores + self.config.expansion_weight * self.lexical.scores(expansion)
         return scores
+
+
+def _interleave(rankings: Sequence[list[Hit]], limit: int) -> list[Hit]:
+    """Round-robin over rankings, each unit once, up to ``limit`` hits."""
+    merged: list[Hit] = []
+    seen: set[str] = set()
+    for depth in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if depth < len(ranking) and ranking[depth].chunk.id not in seen:
+                seen.add(ranking[depth].chunk.id)
+                merged.append(ranking[depth])
+    return merged[:limit]
 
 
 def merge_overlaps(hits: Sequence[Hit], limit: int) -> list[Hit]:
@@ -259,6 +300,7 @@ def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) 
         glossary=Glossary.load(settings.glossary_path),
         reranker=reranker,
         segments=index.segments,
+        gazetteer=Gazetteer.load(settings.territories_path),
     )
     retriever.check_dimensions()
     return retriever

@@ -113,3 +113,20 @@ def test_scores_are_sorted_and_within_the_unit_interval() -> None:
     assert scores == sorted(scores, reverse=True)
     assert hits[0].chunk.id == "p2"
     assert np.all((np.array(scores) >= 0) & (np.array(scores) <= 1.1))
+
+
+def test_a_comparison_gives_each_territory_its_share() -> None:
+    from assistant.territories import Gazetteer, Territory
+
+    embedder = FakeEmbedder()
+    vectors = VectorIndex.from_vectors(embedder.embed_documents([u.indexed_text for u in UNITS]))
+    gazetteer = Gazetteer(
+        {"niort": Territory("Niort", True), "grenoble": Territory("Grenoble", True)}
+    )
+    comparing = Retriever(UNITS, vectors, embedder, gazetteer=gazetteer)
+    plain = Retriever(UNITS, vectors, embedder)
+    query = "recyclerie réparés objets : Niort ou Grenoble ?"
+    assert "p3" not in [h.chunk.id for h in plain.retrieve(query, top_k=2)]
+    top = [h.chunk.id for h in comparing.retrieve(query, top_k=2)]
+    assert top[0] == plain.retrieve(query, top_k=1)[0].chunk.id  # the best hit stays first
+    assert "p3" in top  # Grenoble's best unit gets its share

@@ -30,6 +30,7 @@ from assistant.glossary import Glossary
 from assistant.rerank import CrossEncoderReranker
 from assistant.retrieve import RetrievalConfig, Retriever, retrieval_config
 from assistant.store import LoadedIndex, load_index
+from assistant.territories import Gazetteer
 from assistant.types import Document
 
 DEFAULT_NAME = "hybrid"
@@ -69,6 +70,7 @@ def systems(
             glossary=glossary if expand else None,
             reranker=CrossEncoderReranker(settings.reranker_model) if rerank else None,
             segments=index.segments,
+            gazetteer=Gazetteer.load(settings.territories_path),
         )
         return System(name, description, retriever)
 
