@@ -27,7 +27,7 @@ from assistant.retrieve import Retriever, build_retriever
 from assistant.schemes import SchemeFinder, SchemeMatch, SchemeQuery
 from assistant.store import LoadedIndex, load_index
 from assistant.territories import Gazetteer
-from assistant.types import Answer, Chunk, Document, Hit
+from assistant.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,6 @@ class Assistant:
         gazetteer = Gazetteer.load(settings.territories_path)
         self.answerer = ExtractiveAnswerer(retriever, index.documents, gazetteer)
         self.schemes = SchemeFinder(retriever, catalog)
-        self._units = {unit.id: unit for unit in index.units}
 
     @classmethod
     def load(cls, settings: Settings) -> Assistant:
@@ -157,9 +156,6 @@ class Assistant:
         if record_id not in table:
             raise RecordNotFoundError(f"no {kind} with id {record_id!r}")
         return self._record_json(kind, record_id, table[record_id])
-
-    def unit(self, unit_id: str) -> Chunk | None:
-        return self._units.get(unit_id)
 
     def _table(self, kind: str) -> dict[str, Any]:
         tables: dict[str, dict[str, Any]] = {

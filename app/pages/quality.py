@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-REPORTS = Path("evals/reports")
+REPORTS = Path(__file__).resolve().parents[2] / "evals" / "reports"
 
 st.title("Qualité")
 report_path = REPORTS / "latest.json"

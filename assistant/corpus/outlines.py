@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from assistant.corpus.catalog import RecordCatalog
 from assistant.corpus.units import axis_title, record_unit
+from assistant.text import fold
 from assistant.types import Chunk, MetadataValue
 
 # Only groups a question may ask for as such; "every funder named anywhere" is not one, and such
@@ -35,8 +36,6 @@ def outline_units(catalog: RecordCatalog) -> list[Chunk]:
 
 
 def slug(text: str) -> str:
-    from assistant.text import fold
-
     return "-".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
 
 

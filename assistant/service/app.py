@@ -23,12 +23,12 @@ from assistant.service.schemas import (
     AskRequest,
     AskResponse,
     ErrorResponse,
+    ResultOut,
     SchemeMatchOut,
     SchemeMatchRequest,
     SchemeMatchResponse,
     SearchRequest,
     SearchResponse,
-    SearchResult,
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -83,7 +83,7 @@ def _add_routes(app: FastAPI) -> None:
     @app.post("/search", responses=ERRORS)
     def search(body: SearchRequest, assistant: AssistantDep) -> SearchResponse:
         hits = assistant.search(body.query, top_k=body.top_k, filters=body.filters)
-        return SearchResponse(query=body.query, results=[SearchResult.of(h) for h in hits])
+        return SearchResponse(query=body.query, results=[ResultOut.of(h) for h in hits])
 
     @app.post("/ask", responses=ERRORS)
     def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:

@@ -84,7 +84,7 @@ class Source(BaseModel):
         return cls(document=span.document, section=span.section, start=span.start, end=span.end)
 
 
-class SearchResult(BaseModel):
+class ResultOut(BaseModel):
     id: str
     text: str
     score: float
@@ -93,7 +93,7 @@ class SearchResult(BaseModel):
     metadata: dict[str, Any]
 
     @classmethod
-    def of(cls, hit: Hit) -> SearchResult:
+    def of(cls, hit: Hit) -> ResultOut:
         unit = hit.chunk
         return cls(id=unit.id, text=unit.text, score=round(hit.score, 6), kind=unit.kind,
                    source=Source.of(unit.source), metadata=unit.metadata)  # fmt: skip
@@ -101,7 +101,7 @@ class SearchResult(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
-    results: list[SearchResult]
+    results: list[ResultOut]
 
 
 class CitationOut(BaseModel):

@@ -58,13 +58,13 @@ class LocalClient:
             raise ClientError(exc.message) from exc
 
     def search(self, query: str, top_k: int, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        from assistant.service.schemas import SearchResult
+        from assistant.service.schemas import ResultOut
 
         try:
             hits = self.assistant.search(query, top_k=top_k, filters=filters)
         except AssistantError as exc:
             raise ClientError(exc.message) from exc
-        return [SearchResult.of(hit).model_dump() for hit in hits]
+        return [ResultOut.of(hit).model_dump() for hit in hits]
 
     def match_schemes(self, body: dict[str, Any]) -> dict[str, Any]:
         from dataclasses import asdict
