@@ -80,6 +80,12 @@ def test_actions_are_placed_in_their_axis_section(catalog) -> None:  # type: ign
     assert span.section.endswith(catalog.axes["B.2"].title)
 
 
+def test_an_axis_quoting_its_heading_is_filed_under_that_heading(catalog) -> None:  # type: ignore[no-untyped-def]
+    for axis_id in ("A", "A.2", "C.3"):
+        span = catalog.span("axe", axis_id)
+        assert span.section.endswith(catalog.axes[axis_id].title), (axis_id, span.section)
+
+
 def _write(tmp_path: Path, name: str, rows: object) -> Path:
     records = tmp_path / "records"
     records.mkdir(exist_ok=True)
