@@ -15,7 +15,7 @@ from typing import Literal
 from assistant.lexical import FrenchAnalyzer
 from assistant.text import fold
 
-Need = Literal["amount", "count", "date", "contact", "person", "place"]
+Need = Literal["amount", "count", "date", "day", "contact", "person", "place"]
 
 # Checked in this order: "combien d'argent" is an amount, "combien de projets" a count.
 _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
@@ -35,6 +35,14 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
     ),
     ("place", re.compile(r"\b(ou seront|ou se trouve|ou sont|adresses?|where (is|are|will))\b")),
     (
+        "day",  # a calendar date, not a year
+        re.compile(
+            r"\b(quelle date|date limite|quel jour|quels? mois|deadline|what date|which date|"
+            r"which months?|"
+            r"which day|closing date)\b"
+        ),
+    ),
+    (
         "date",
         re.compile(
             r"\b(quand|date|dates|quelle annee|depuis quand|when|deadline|"
@@ -46,6 +54,7 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
         re.compile(
             r"\b(montants?|budgets?|sommes?|enveloppes?|dotations?|plafond|"
             r"combien (coute|rapporte|verse|donne|finance|d'argent|d euros)|"
+            r"combien\b.*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
             r"how much|prize money|amount|funding level|cost|euros?)\b"
         ),
     ),
@@ -57,6 +66,9 @@ _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTH = re.compile(
     r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
 )
+_DAY = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b")
+# Numbers that name rather than count: action ids (C.2.1), "axe 1", "article 15", "n° 3".
+_LABEL = re.compile(r"\b[A-Z]\.\d+(?:\.\d+)*\b|\b(?:axe|article|n°|no)\s*\d+\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
 _CONTACT = re.compile(r"[\w.-]+@[\w.-]+\.\w+|\b\d{2}(?:[ .]\d{2}){4}\b")
 _PERSON = re.compile(r"\b[A-ZÉ][a-zéèëï]+(?:-[A-ZÉ][a-zéèëï]+)? [A-ZÉ]{2,}\b")
@@ -105,13 +117,68 @@ def has_fact(sentence: str, need: Need) -> bool:
         return bool(_AMOUNT.search(sentence))
     if need == "date":
         return bool(_YEAR.search(sentence) or _MONTH.search(fold(sentence)))
-    if need == "count":
-        return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(sentence))
+    if need == "day":
+        return bool(_MONTH.search(fold(sentence)) or _DAY.search(sentence))
+    if need == "count":  # a number that is neither an amount, a rate, a year nor a label
+        bare = _LABEL.sub(" ", _AMOUNT.sub(" ", sentence))
+        return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(bare))
     if need == "contact":
         return bool(_CONTACT.search(sentence))
     if need == "person":
         return bool(_PERSON.search(sentence))
     return bool(_PLACE.search(sentence))
+
+
+# A question asking "per month" or "per square metre" is not answered by a total.
+_RATES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"\b(par mois|chaque mois|mensuel\w*|per month|a month|monthly)\b"),
+        re.compile(r"(/ ?mois|par mois|mensuel|chaque mois)"),
+    ),
+    (
+        re.compile(r"\b(par an|chaque annee|annuel\w*|per year|a year|yearly|each year)\b"),
+        re.compile(r"(/ ?an\b|par an\b|annuel|chaque annee|tous les ans)"),
+    ),
+    (
+        re.compile(r"(metre carre|m2|m²|square met)"),
+        re.compile(r"(m2|m²|metre carre)"),
+    ),
+]
+_COUNTED = re.compile(r"\b(?:combien d[e']|nombre d[e']|how many)\s*(\w+)")
+
+
+@dataclass(frozen=True)
+class FactQuery:
+    """What a sentence must hold to answer: a fact of the kind asked, at the rate asked (per
+    month, per year, per m²) and, when the question counts a term of the domain ("combien de
+    SCIC"), that term. Everyday words counted ("combien de postes") are paraphrased too often
+    ("2 ETP") to be required."""
+
+    need: Need
+    rates: tuple[re.Pattern[str], ...] = ()
+    counted: str | None = None
+
+    @classmethod
+    def of(cls, question: str, *, terms: frozenset[str] = frozenset()) -> FactQuery | None:
+        """``terms`` are the domain's terms, folded (the glossary's)."""
+        need = need_of(question)
+        if need is None:
+            return None
+        folded = fold(question)
+        rates = tuple(fact for asked, fact in _RATES if asked.search(folded))
+        counted = _COUNTED.search(folded) if need == "count" else None
+        word = counted.group(1) if counted else None
+        return cls(need, rates, word if word in terms else None)
+
+    def met_by(self, sentence: str) -> bool:
+        if not has_fact(sentence, self.need):
+            return False
+        folded = fold(sentence)
+        if not all(rate.search(folded) for rate in self.rates):
+            return False
+        if self.counted is None:
+            return True
+        return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
 
 
 def years(text: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import Turn, resolve_follow_up
-from assistant.evidence import has_fact, need_of, years
+from assistant.evidence import FactQuery, has_fact, need_of, years
 from assistant.lexical import FrenchAnalyzer
 from assistant.territories import Gazetteer
 from tests.conftest import CORPUS
@@ -55,7 +55,9 @@ def test_territories_are_found_by_name_and_adjective() -> None:
         ("Quel budget annuel Niort Agglo met-elle sur sa feuille de route ?", "amount"),
         ("How much prize money will Niort give?", "amount"),
         ("Combien de salariés chez Emmaüs Prahecq ?", "count"),
-        ("C'est quand la date limite de dépôt ?", "date"),
+        ("C'est quand la date limite de dépôt ?", "day"),
+        ("Le forum a lieu depuis quelle année ?", "date"),
+        ("Combien l'agglo verse-t-elle à France Active ?", "amount"),
         ("Qui contacter à Niort Agglo pour l'ESS ?", "contact"),
         ("Qui préside le comité de pilotage ?", "person"),
         ("Où seront situés les lieux totem ?", "place"),
@@ -74,3 +76,32 @@ def test_facts_in_sentences() -> None:
     assert has_fact("essnantesfactory@nantesmetropole.fr", "contact")
     assert has_fact("Laurence PARC, chargée de mission", "person")
     assert years("édition 2023 et 2024") == {"2023", "2024"}
+
+
+def test_numbers_that_name_things_are_not_counts() -> None:
+    assert not has_fact("C.2.1 : Soutenir les démarches collectives (SCIC)", "count")
+    assert not has_fact("Fondation – axe 1 : émergence", "count")
+    assert not has_fact("une moyenne de 7 500 €/projet", "count")
+    assert has_fact("ce sont 545 établissements", "count")
+
+
+def test_a_deadline_wants_a_calendar_date_not_a_year() -> None:
+    assert has_fact("jusqu'au 15 mars", "day") and has_fact("avant le 30/06/2023", "day")
+    assert not has_fact("Appel à projets 2023", "day")
+
+
+def test_a_rate_asked_must_be_the_rate_stated() -> None:
+    monthly = FactQuery.of("Combien coûte le loyer par mois ?")
+    assert monthly is not None and monthly.need == "amount"
+    assert monthly.met_by("un loyer de 8 €/mois") and not monthly.met_by("un budget de 6M€")
+    yearly = FactQuery.of("Combien l'agglo verse-t-elle chaque année ?")
+    assert yearly is not None and yearly.met_by("900 000€ par an")
+    assert not yearly.met_by("jusqu'à 45K€/projet")
+
+
+def test_a_domain_term_counted_must_be_in_the_sentence() -> None:
+    scic = FactQuery.of("Combien de SCIC sur le territoire ?", terms=frozenset({"scic"}))
+    assert scic is not None and scic.counted == "scic"
+    assert scic.met_by("3 SCIC sont accompagnées") and not scic.met_by("545 établissements")
+    posts = FactQuery.of("Combien de postes au service ESS ?", terms=frozenset({"scic"}))
+    assert posts is not None and posts.counted is None and posts.met_by("2 ETP")
