@@ -14,8 +14,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from assistant.cards import CardMaker
 from assistant.conversation import Turn, resolve_follow_up
-from assistant.evidence import Need, Salience, has_fact, need_of, years
+from assistant.corpus.records import Dispositif
+from assistant.evidence import FactQuery, Need, Salience, has_fact, need_of, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
 from assistant.retrieve import Retriever, SearchResult
@@ -24,6 +26,7 @@ from assistant.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Answer, Chunk, Citation, Hit, SourceSpan
 
+ENGLISH_INTRO = "According to the roadmap and its benchmark (quoted in French):"
 RECORD_KINDS = ("axe", "action", "dispositif", "acteur")
 _SUPPORT_WORDS = re.compile(
     r"\b(aides?|soutiens?|soutenir|financ\w*|subventions?|dispositifs?|accompagn\w*|locaux|local|"
@@ -38,10 +41,12 @@ class AnswerConfig:
 
     top_k: int = 10
     min_similarity: float = 0.78  # best sentence cosine below which nothing answers
-    max_sentences: int = 3
+    max_sentences: int = 4
     max_items: int = 12
     list_item_ratio: float = 0.6  # items kept in a list: score >= ratio * best score
     outline_rank: int = 1  # a list question is answered by an outline ranked this high
+    comparison_lines: int = 3  # sentences per territory compared
+    top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class _Draft:
             span = SourceSpan(
                 unit.source.document, unit.source.section, offset + start, offset + end
             )
+        return self.cite_span(unit, span)
+
+    def cite_span(self, unit: Chunk, span: SourceSpan) -> int:
+        """The number of the citation of ``span``, a passage that ``unit`` draws on."""
         for citation in self.citations:
             if citation.source == span:
                 return citation.number
@@ -92,7 +101,17 @@ class _Draft:
         return number
 
     def renumber(self) -> None:
-        """Keep only the citations the lines use, numbered by first appearance."""
+        """Drop repeated lines; keep only the citations the lines use, numbered by first
+        appearance."""
+        seen: set[str] = set()
+        kept: list[str] = []
+        for line in self.lines:
+            body = _bare(_CITATION.sub("", line))
+            if body in seen and _CITATION.search(line):
+                continue
+            seen.add(body)
+            kept.append(line)
+        self.lines = kept
         order: list[int] = []
         for line in self.lines:
             for found in re.findall(r"\[(\d+)\]", line):
@@ -122,14 +141,21 @@ class ExtractiveAnswerer:
         gazetteer: Gazetteer,
         *,
         config: AnswerConfig | None = None,
+        schemes: Mapping[str, Dispositif] | None = None,
     ) -> None:
         self.retriever = retriever
         self.documents = documents
         self.gazetteer = gazetteer
         self.config = config or AnswerConfig()
+        self.schemes = dict(schemes or {})
+        self.cards = CardMaker(documents)
         self.analyzer = FrenchAnalyzer()
         self._position = {unit.id: i for i, unit in enumerate(retriever.units)}
         self._by_id = {unit.id: unit for unit in retriever.units}
+        self._terms = frozenset(fold(entry.term) for entry in retriever.glossary.entries)
+        self._actions = [
+            u for u in retriever.units if u.kind == "action" and not u.metadata.get("group")
+        ]
 
     def answer(
         self,
@@ -152,7 +178,7 @@ class ExtractiveAnswerer:
             self._comparison(draft, resolved, filters, english=english)
         elif result.query.wants_list and self._outline(result.hits) is not None:
             self._list(draft, result.hits, english=english)
-        elif self._about_support(resolved, result.hits):
+        elif self._about_support(resolved, result.hits) or self._about_a_scheme(result.hits):
             self._schemes(draft, resolved, result.hits, sentences, english=english)
         else:
             self._facts(draft, resolved, result.hits, sentences, need_of(resolved), english=english)
@@ -199,23 +225,22 @@ class ExtractiveAnswerer:
         asked_years = years(question)
         if asked_years and not any(asked_years & years(s.unit.indexed_text) for s in sentences):
             return "year"
-        need = need_of(question)
-        if need is not None and not self._fact_found(question, need, sentences, wanted):
-            return need
+        fact = FactQuery.of(question, terms=self._terms)
+        compared = len(wanted) >= 2  # each territory's share is checked when it is written
+        if fact is not None and not compared and not self._fact_found(question, fact, sentences):
+            return fact.need
         best = max((s.similarity for s in sentences), default=0.0)
         if result.vector is not None and best < self.config.min_similarity:
             return "distance"
         return None
 
-    def _fact_found(
-        self, question: str, need: Need, sentences: list[_Sentence], places: set[str]
-    ) -> bool:
+    def _fact_found(self, question: str, fact: FactQuery, sentences: list[_Sentence]) -> bool:
         """A sentence holding a fact of the kind asked, about what the question names."""
         salience = Salience.of(question, self.analyzer)
         names = [fold(n) for n in _proper_nouns(question) if not self.gazetteer.find(n)]
         for sentence in sentences[: 3 * self.config.max_sentences]:
             about = f"{sentence.unit.context} {sentence.text}"
-            if not has_fact(sentence.text, need):
+            if not fact.met_by(sentence.text):
                 continue
             if names and not all(name in fold(about) for name in names):
                 continue
@@ -269,12 +294,12 @@ class ExtractiveAnswerer:
         salience = Salience.of(question, self.analyzer)
         chosen: list[tuple[float, str]] = []
         for rank, hit in enumerate(hits[: self.config.max_sentences + 2]):
-            line, score = self._best_line(draft, hit.chunk, sentences, salience, need)
-            if line:
+            limit = self.config.top_unit_sentences if rank == 0 else 1
+            for line, score in self._lines(draft, hit.chunk, sentences, salience, need, limit):
                 chosen.append((score - 0.01 * rank, line))
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
-            draft.lines.append("According to the roadmap and its benchmark (quoted in French):")
+            draft.lines.append(ENGLISH_INTRO)
         shown: set[str] = set()
         for _, line in chosen:
             body = line.rsplit(" [", 1)[0]
@@ -286,6 +311,22 @@ class ExtractiveAnswerer:
                 break
         draft.renumber()
 
+    def _lead_line(
+        self,
+        draft: _Draft,
+        hits: list[Hit],
+        sentences: list[_Sentence],
+        salience: Salience,
+        need: Need,
+    ) -> str:
+        """The best line holding a fact of the kind asked, among the best units ("" if none)."""
+        lines = [
+            self._best_line(draft, hit.chunk, sentences, salience, need)
+            for hit in hits[: self.config.max_sentences + 2]
+        ]
+        with_fact = [(score, line) for line, score in lines if line and has_fact(line, need)]
+        return max(with_fact, default=(0.0, ""))[1]
+
     def _best_line(
         self,
         draft: _Draft,
@@ -295,27 +336,66 @@ class ExtractiveAnswerer:
         need: Need | None,
     ) -> tuple[str, float]:
         """The unit's sentence that best answers, as a cited line, and its score."""
-        best: tuple[float, int, int] | None = None
-        if unit.kind == "passage":
-            for sentence in (s for s in sentences if s.unit.id == unit.id):
-                score = self._score(sentence.text, unit, sentence.similarity, salience, need)
-                if best is None or score > best[0]:
-                    best = (score, sentence.start, sentence.end)
-            if best is None:
-                return "", 0.0
-            start, end = _list_block(unit.text, best[1], best[2])
-            number = draft.cite(unit, start, end)
-            return f"{' '.join(unit.text[start:end].split())} [{number}]", best[0]
+        return next(iter(self._lines(draft, unit, sentences, salience, need)), ("", 0.0))
+
+    def _lines(
+        self,
+        draft: _Draft,
+        unit: Chunk,
+        sentences: list[_Sentence],
+        salience: Salience,
+        need: Need | None,
+        limit: int = 1,
+    ) -> list[tuple[str, float]]:
+        """The unit's ``limit`` sentences that best answer, as cited lines, with their scores.
+
+        A sentence that is one of the roadmap's actions (a bullet of an axis, a line of an
+        outline) is given as that action, with its id; a sentence of a list comes with the
+        whole list."""
+        own = [s for s in sentences if s.unit.id == unit.id]
+        ranked = sorted(
+            ((self._score(s.text, unit, s.similarity, salience, need), s.start, s.end) for s in own),
+            reverse=True,
+        )
+        lines: list[tuple[str, float]] = []
+        for score, start, end in ranked[:limit]:
+            action = self._action_at(unit, start, end)
+            if action is not None:
+                lines.append((self._item_line(draft, action), score))
+            elif unit.kind == "passage":
+                start, end = _list_block(unit.text, start, end)
+                number = draft.cite(unit, start, end)
+                lines.append((f"{' '.join(unit.text[start:end].split())} [{number}]", score))
+        if lines or unit.kind == "passage":
+            return lines
+        # A record: its text is the record's own words; quote the sentence of its passage.
         quote = self.documents.get(unit.source.document, "")[unit.source.start : unit.source.end]
-        similarity = max((s.similarity for s in sentences if s.unit.id == unit.id), default=0.0)
-        for start, end in split_segments(quote) or [(0, len(quote))]:
-            score = self._score(quote[start:end], unit, similarity, salience, need)
-            if best is None or score > best[0]:
-                best = (score, start, end)
-        if best is None:
-            return "", 0.0
+        similarity = max((s.similarity for s in own), default=0.0)
+        scored = [
+            (self._score(quote[start:end], unit, similarity, salience, need), start, end)
+            for start, end in split_segments(quote) or [(0, len(quote))]
+        ]
+        score, start, end = max(scored)
+        if unit.kind == "action" and not unit.metadata.get("group"):
+            return [(self._item_line(draft, unit), score)]
         number = draft.cite(unit)
-        return f"{' '.join(quote[best[1] : best[2]].split())} [{number}]", best[0]
+        return [(f"{' '.join(quote[start:end].split())} [{number}]", score)]
+
+    def _action_at(self, unit: Chunk, start: int, end: int) -> Chunk | None:
+        """The action a sentence of ``unit`` states: a line "- A.1.2 : …" of an outline, or a
+        passage's bullet that an action record quotes."""
+        if unit.metadata.get("group"):
+            found = _ACTION_LINE.match(unit.text[start:end])
+            return self._by_id.get(f"action:{found.group(1)}") if found else None
+        if unit.kind != "passage":
+            return None
+        offset = unit.source.start
+        for action in self._actions:
+            span = action.source
+            same_document = span.document == unit.source.document
+            if same_document and span.start < offset + end and offset + start < span.end:
+                return action
+        return None
 
     def _score(
         self, text: str, unit: Chunk, similarity: float, salience: Salience, need: Need | None
@@ -351,21 +431,32 @@ class ExtractiveAnswerer:
     def _comparison(
         self, draft: _Draft, question: str, filters: FilterSpec | None, *, english: bool
     ) -> None:
-        """One search per territory named, each with its share of the answer."""
+        """One search per territory named, each with its share of the answer: the scheme it
+        is about (name and amounts), then the sentences that say most about the question."""
         need = need_of(question)
         salience = Salience.of(question, self.analyzer)
+        per_place = self.config.comparison_lines
         for place in self._places(question):
             scoped = {**(filters or {}), "territory": place}
-            result = self.retriever.search(question, top_k=4, filters=scoped)
+            result = self.retriever.search(question, top_k=per_place + 1, filters=scoped)
             sentences = self._sentences(result)
-            lines = []
-            for hit in result.hits[:3]:
+            lines: list[tuple[float, str]] = []
+            for hit in result.hits[:per_place]:
                 line, score = self._best_line(draft, hit.chunk, sentences, salience, need)
                 if line:
                     lines.append((score, line))
             lines.sort(key=lambda pair: pair[0], reverse=True)
             draft.lines.append(f"**{place}** :")
-            draft.lines += [f"- {line.lstrip('- ')}" for _, line in lines[:2]]
+            scheme = next((h.chunk for h in result.hits[:per_place] if _is_scheme(h.chunk)), None)
+            if scheme is not None:
+                card = self._card(draft, scheme, full=False, english=english)
+                draft.lines += [f"- {line}" for line in card]
+            shown: set[str] = set()
+            for _, line in lines:
+                body = _bare(line.rsplit(" [", 1)[0])
+                if body not in shown:
+                    shown.add(body)
+                    draft.lines.append(f"- {line.lstrip('- ')}")
         draft.renumber()
 
     def _places(self, question: str) -> list[str]:
@@ -380,29 +471,56 @@ class ExtractiveAnswerer:
         *,
         english: bool,
     ) -> None:
+        """The best scheme's card in full, the other fitting schemes in brief, then the
+        passages that say most about the question."""
         best = hits[0].score
         schemes = [
             h.chunk
             for h in hits
-            if h.chunk.kind == "dispositif"
-            and not h.chunk.metadata.get("group")
-            and h.score >= self.config.list_item_ratio * best
+            if _is_scheme(h.chunk) and h.score >= self.config.list_item_ratio * best
         ]
-        draft.lines.append(
-            "Support schemes that may fit:" if english else "Dispositifs qui peuvent correspondre :"
-        )
+        if english:
+            draft.lines.append(ENGLISH_INTRO)
         salience = Salience.of(question, self.analyzer)
-        for unit in schemes[: self.config.max_items]:
-            lines = unit.text.split("\n")
-            name = lines[0].removeprefix("Dispositif de soutien : ").rstrip(".")
-            amounts = next((line for line in lines if line.startswith("Montants")), "")
-            quoted, _ = self._best_line(draft, unit, [], salience, None)
-            draft.lines.append(f"- **{name}** — {quoted} {amounts}".strip())
+        need = need_of(question)
+        if need is not None:  # a factoid leads with the fact, then shows where it comes from
+            lead = self._lead_line(draft, hits, sentences, salience, need)
+            if lead:
+                draft.lines.append(lead)
+        for rank, unit in enumerate(schemes[: self.config.max_items]):
+            if rank == 1:
+                draft.lines.append(
+                    "Other schemes nearby:" if english else "Autres dispositifs proches :"
+                )
+            card = self._card(draft, unit, full=rank == 0, english=english)
+            draft.lines += card if rank == 0 else [f"- {line}" for line in card]
         for hit in [h for h in hits if h.chunk.kind == "passage"][:2]:
-            line, _ = self._best_line(draft, hit.chunk, sentences, salience, None)
+            line, _ = self._best_line(draft, hit.chunk, sentences, salience, need)
             if line:
                 draft.lines.append(line)
         draft.renumber()
+
+    def _card(self, draft: _Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:
+        """A scheme as a title line and, when ``full``, one bullet per kind of fact."""
+        scheme = self.schemes.get(str(unit.metadata.get("record_id", "")))
+        if scheme is None:
+            return [f"- {self._item_line(draft, unit)}"]
+        card = self.cards.card(scheme, unit.source, language="en" if english else "fr")
+        title, *facts = card.lines
+        number = draft.cite_span(unit, title.span)
+        lines = [f"**{card.title}** — {title.text} [{number}]"]
+        if not full:  # one line: the title, then the amounts
+            amounts = next((f for f in facts if f.kind == "amounts"), None)
+            if amounts is not None:
+                cited = f"{amounts.text.rstrip(' .;')} [{draft.cite_span(unit, amounts.span)}]"
+                lines[0] += f" {amounts.label} : {cited}"
+            return lines
+        groups: dict[str, list[str]] = {}
+        for fact in facts:
+            cited = f"{fact.text.rstrip(' .;')} [{draft.cite_span(unit, fact.span)}]"
+            groups.setdefault(fact.label, []).append(cited)
+        lines += [f"- {label} : {' ; '.join(parts)}" for label, parts in groups.items()]
+        return lines
 
     def _item_line(self, draft: _Draft, unit: Chunk) -> str:
         record_id = str(unit.metadata.get("record_id", ""))
@@ -429,6 +547,14 @@ class ExtractiveAnswerer:
         return next(
             (h for h in hits[: self.config.outline_rank] if h.chunk.metadata.get("group")), None
         )
+
+    def _about_a_scheme(self, hits: list[Hit]) -> bool:
+        """The best hits are one scheme: its record, or its record close behind a passage of
+        the same benchmark sheet."""
+        scheme = next((h.chunk for h in hits[:3] if _is_scheme(h.chunk)), None)
+        if scheme is None:
+            return False
+        return scheme is hits[0].chunk or _sheet(scheme) == _sheet(hits[0].chunk)
 
     def _about_support(self, question: str, hits: list[Hit]) -> bool:
         schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
@@ -470,6 +596,8 @@ class ExtractiveAnswerer:
         )
 
 
+_CITATION = re.compile(r"\s*\[\d+\]")
+_ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
 _BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
 MAX_LIST_CHARS = 900
 
@@ -506,6 +634,15 @@ def _paragraphs(lines: list[str]) -> str:
 
 def _bare(text: str) -> str:
     return " ".join(text.split()).lstrip("- ").lower()
+
+
+def _sheet(unit: Chunk) -> str:
+    """The section a unit belongs to, two levels deep (a benchmark sheet, a strategic axis)."""
+    return " > ".join(unit.source.section.split(" > ")[:2])
+
+
+def _is_scheme(unit: Chunk) -> bool:
+    return unit.kind == "dispositif" and not unit.metadata.get("group")
 
 
 def _territories(unit: Chunk) -> set[str]:

@@ -65,7 +65,9 @@ class Assistant:
         self.catalog = catalog
         self.generator = generator
         gazetteer = Gazetteer.load(settings.territories_path)
-        self.answerer = ExtractiveAnswerer(retriever, index.documents, gazetteer)
+        self.answerer = ExtractiveAnswerer(
+            retriever, index.documents, gazetteer, schemes=catalog.dispositifs
+        )
         self.schemes = SchemeFinder(retriever, catalog)
 
     @classmethod

@@ -12,7 +12,8 @@ from assistant.text import detect_language, fold
 # item, not the best passage.
 _LIST_INTENT = re.compile(
     r"\b(quel(le)?s|lesquel(le)?s|liste[rs]?|enumere[rz]?|tous les|toutes les|"
-    r"which|what are|list( all| the)?|name the|what kinds?)\b"
+    r"c'?est quoi les|(deux|trois|quatre|cinq|six|sept|huit|neuf|dix) (grand(e)?s )?\w+s|"
+    r"which|what are|list( all| the)?|name the|what kinds?|(two|three|four|five) \w+s)\b"
 )
 
 

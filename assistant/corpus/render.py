@@ -84,7 +84,8 @@ def _action_unit(action: Action, catalog: RecordCatalog) -> Chunk:
     return record_unit("action", action.id, text, catalog, metadata)
 
 
-def _amount_lines(amounts: Amounts) -> list[str]:
+def amounts_summary(amounts: Amounts) -> str:
+    """The amounts in figures, in words: "plafond 10 000 € par projet, …" ("" when none)."""
     parts: list[str] = []
     if amounts.ceiling_eur is not None:
         parts.append(f"plafond {format_euros(amounts.ceiling_eur)} par projet")
@@ -96,7 +97,12 @@ def _amount_lines(amounts: Amounts) -> list[str]:
         parts.append(f"enveloppe annuelle {format_euros(amounts.yearly_envelope_eur)}")
     if amounts.total_envelope_eur is not None:
         parts.append(f"enveloppe totale {format_euros(amounts.total_envelope_eur)}")
-    lines = [f"Montants : {', '.join(parts)}."] if parts else []
+    return ", ".join(parts)
+
+
+def _amount_lines(amounts: Amounts) -> list[str]:
+    summary = amounts_summary(amounts)
+    lines = [f"Montants : {summary}."] if summary else []
     lines += [f"Montant : {note}" for note in amounts.notes]
     return lines
 

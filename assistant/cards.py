@@ -1,0 +1,124 @@
+"""A support scheme as a card: what it gives, to whom, on which conditions, when.
+
+A project holder asking about a scheme needs its amounts, its conditions and its calendar, not
+the one sentence closest to the question. The card is drawn from the scheme's record; every line
+that repeats the document's words (amount notes, conditions, calendar, contact) is found in the
+document and cited there, so its citation shows exactly that passage. Lines the record sums up
+in its own words (summary, type, amounts in figures) cite the passage the record quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from assistant.corpus.records import Dispositif
+from assistant.corpus.render import amounts_summary
+from assistant.corpus.sections import SectionLocator
+from assistant.types import SourceSpan
+
+LABELS = {
+    "fr": {
+        "type": "Type",
+        "stage": "Stade",
+        "operators": "Porté par",
+        "partners": "Partenaires",
+        "amounts": "Montants",
+        "conditions": "Conditions",
+        "sectors": "Catégories",
+        "calendar": "Calendrier",
+        "contact": "Contact",
+    },
+    "en": {
+        "type": "Type",
+        "stage": "Stage",
+        "operators": "Run by",
+        "partners": "Partners",
+        "amounts": "Amounts",
+        "conditions": "Conditions",
+        "sectors": "Categories",
+        "calendar": "Calendar",
+        "contact": "Contact",
+    },
+}
+
+
+@dataclass(frozen=True)
+class CardLine:
+    """One line of a card and the passage that supports it."""
+
+    kind: str  # "summary" (the title line), "type", "amounts", "conditions", "calendar"…
+    label: str  # the kind, in the answer's language
+    text: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True)
+class SchemeCard:
+    """The lines of one scheme's card, title first."""
+
+    scheme: Dispositif
+    lines: list[CardLine]
+
+    @property
+    def title(self) -> str:
+        name, territory = self.scheme.name, self.scheme.territory
+        return name if territory in name else f"{name} ({territory})"
+
+
+class CardMaker:
+    """Makes scheme cards, finding the document's words each line repeats."""
+
+    def __init__(self, documents: Mapping[str, str]) -> None:
+        self.documents = documents
+        self._locators: dict[str, SectionLocator] = {}
+
+    def card(self, scheme: Dispositif, span: SourceSpan, *, language: str = "fr") -> SchemeCard:
+        """The card of ``scheme``, whose record quotes the document at ``span``."""
+        labels = LABELS["en" if language == "en" else "fr"]
+
+        def line(kind: str, text: str, support: SourceSpan = span) -> CardLine:
+            return CardLine(kind, labels.get(kind, ""), text, support)
+
+        kinds = ", ".join(scheme.types)
+        if scheme.stages:
+            kinds += f" ; {labels['stage']} : {', '.join(scheme.stages)}"
+        lines = [line("summary", scheme.summary), line("type", kinds)]
+        lines.append(line("operators", ", ".join(scheme.operators)))
+        if scheme.partners:
+            lines.append(line("partners", ", ".join(scheme.partners)))
+        if summary := amounts_summary(scheme.amounts):
+            lines.append(line("amounts", summary))
+        lines += [line("amounts", n, self.locate(n, span)) for n in scheme.amounts.notes]
+        lines += [line("conditions", c, self.locate(c, span)) for c in scheme.eligibility]
+        if scheme.priority_sectors:
+            lines.append(line("sectors", " ; ".join(scheme.priority_sectors)))
+        for kind, text in (("calendar", scheme.calendar), ("contact", scheme.contact)):
+            if text:
+                lines.append(line(kind, text, self.locate(text, span)))
+        return SchemeCard(scheme, lines)
+
+    def locate(self, words: str, near: SourceSpan) -> SourceSpan:
+        """Where the document says ``words`` (the occurrence nearest ``near``); ``near`` itself
+        when the record words them differently."""
+        text = self.documents.get(near.document, "")
+        found = _occurrences(text, words.strip())
+        if not found:
+            return near
+        start = min(found, key=lambda position: abs(position - near.start))
+        locator = self._locators.get(near.document)
+        if locator is None:
+            locator = self._locators[near.document] = SectionLocator(text)
+        end = start + len(words.strip())
+        return SourceSpan(near.document, locator.section_at(start), start, end)
+
+
+def _occurrences(text: str, words: str) -> list[int]:
+    if not words:
+        return []
+    found: list[int] = []
+    position = text.find(words)
+    while position >= 0:
+        found.append(position)
+        position = text.find(words, position + 1)
+    return found

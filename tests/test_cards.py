@@ -1,0 +1,58 @@
+"""Scheme cards: every line the document words is cited where the document says it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.cards import CardMaker
+from assistant.corpus.catalog import RecordCatalog, load_catalog
+from assistant.corpus.documents import load_document
+from tests.conftest import CORPUS, ROADMAP
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, str]:
+    document = load_document(ROADMAP)
+    return {document.name: document.text}
+
+
+@pytest.fixture(scope="module")
+def catalog(documents: dict[str, str]) -> RecordCatalog:
+    document = load_document(ROADMAP)
+    return load_catalog(CORPUS / "records", {document.name: document})
+
+
+def test_a_card_gives_amounts_conditions_and_calendar_of_the_scheme(
+    catalog: RecordCatalog, documents: dict[str, str]
+) -> None:
+    scheme = catalog.dispositifs["lyon-fondation-innovation-sociale-emergence"]
+    card = CardMaker(documents).card(scheme, catalog.span("dispositif", scheme.id))
+    kinds = [line.kind for line in card.lines]
+    assert kinds[0] == "summary"
+    assert {"type", "amounts", "conditions", "calendar"} <= set(kinds)
+    amounts = " ".join(line.text for line in card.lines if line.kind == "amounts")
+    assert "10 000 €" in amounts and "100 %" in amounts
+    assert card.title == f"{scheme.name} ({scheme.territory})"
+
+
+def test_lines_in_the_documents_words_cite_exactly_those_words(
+    catalog: RecordCatalog, documents: dict[str, str]
+) -> None:
+    maker = CardMaker(documents)
+    located = 0
+    for scheme in catalog.dispositifs.values():
+        record_span = catalog.span("dispositif", scheme.id)
+        for line in maker.card(scheme, record_span).lines:
+            text = documents[line.span.document][line.span.start : line.span.end]
+            if line.span != record_span:
+                assert text == line.text.strip(), (scheme.id, line.kind)
+                assert line.span.section.startswith("Benchmark"), line.span.section
+                located += 1
+    assert located >= 40  # conditions, amount notes and calendars are found in the document
+
+
+def test_a_phrase_the_document_does_not_contain_cites_the_record_passage(
+    catalog: RecordCatalog, documents: dict[str, str]
+) -> None:
+    span = catalog.span("dispositif", "ess-nantes-factory")
+    assert CardMaker(documents).locate("une phrase qui n'y figure pas", span) == span
