@@ -354,7 +354,10 @@ class ExtractiveAnswerer:
         whole list."""
         own = [s for s in sentences if s.unit.id == unit.id]
         ranked = sorted(
-            ((self._score(s.text, unit, s.similarity, salience, need), s.start, s.end) for s in own),
+            (
+                (self._score(s.text, unit, s.similarity, salience, need), s.start, s.end)
+                for s in own
+            ),
             reverse=True,
         )
         lines: list[tuple[str, float]] = []
