@@ -44,7 +44,8 @@ class AnswerConfig:
     max_sentences: int = 4
     max_items: int = 12
     list_item_ratio: float = 0.6  # items kept in a list: score >= ratio * best score
-    outline_rank: int = 1  # a list question is answered by an outline ranked this high
+    outline_rank: int = 2  # a list question is answered by an outline ranked this high
+    outline_ratio: float = 0.9  # …and scored at least this share of the best score
     comparison_lines: int = 3  # sentences per territory compared
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
 
@@ -181,7 +182,15 @@ class ExtractiveAnswerer:
         elif self._about_support(resolved, result.hits) or self._about_a_scheme(result.hits):
             self._schemes(draft, resolved, result.hits, sentences, english=english)
         else:
-            self._facts(draft, resolved, result.hits, sentences, need_of(resolved), english=english)
+            self._facts(
+                draft,
+                resolved,
+                result.hits,
+                sentences,
+                need_of(resolved),
+                english=english,
+                whole_lists=result.query.wants_list,
+            )
         return Answer(
             question=question,
             resolved_question=resolved,
@@ -289,14 +298,16 @@ class ExtractiveAnswerer:
         need: Need | None,
         *,
         english: bool,
+        whole_lists: bool = False,
     ) -> None:
-        """The best sentence of each of the best units; the one holding the fact asked first."""
+        """The best sentence of each of the best units; the one holding the fact asked first.
+        With ``whole_lists``, a bullet of the roadmap's actions comes with its sibling actions."""
         salience = Salience.of(question, self.analyzer)
         chosen: list[tuple[float, str]] = []
         for rank, hit in enumerate(hits[: self.config.max_sentences + 2]):
             limit = self.config.top_unit_sentences if rank == 0 else 1
-            for line, score in self._lines(draft, hit.chunk, sentences, salience, need, limit):
-                chosen.append((score - 0.01 * rank, line))
+            found = self._lines(draft, hit.chunk, sentences, salience, need, limit, whole_lists)
+            chosen += [(score - 0.01 * rank, line) for line, score in found]
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
             draft.lines.append(ENGLISH_INTRO)
@@ -346,6 +357,7 @@ class ExtractiveAnswerer:
         salience: Salience,
         need: Need | None,
         limit: int = 1,
+        whole_lists: bool = False,
     ) -> list[tuple[str, float]]:
         """The unit's ``limit`` sentences that best answer, as cited lines, with their scores.
 
@@ -363,7 +375,11 @@ class ExtractiveAnswerer:
         lines: list[tuple[str, float]] = []
         for score, start, end in ranked[:limit]:
             action = self._action_at(unit, start, end)
-            if action is not None:
+            siblings = self._sibling_actions(unit, start, end) if whole_lists else []
+            if len(siblings) > 1:
+                items = [f"- {self._item_line(draft, sibling)}" for sibling in siblings]
+                lines.append(("\n".join(items), score))
+            elif action is not None:
                 lines.append((self._item_line(draft, action), score))
             elif unit.kind == "passage":
                 start, end = _list_block(unit.text, start, end)
@@ -383,6 +399,18 @@ class ExtractiveAnswerer:
             return [(self._item_line(draft, unit), score)]
         number = draft.cite(unit)
         return [(f"{' '.join(quote[start:end].split())} [{number}]", score)]
+
+    def _sibling_actions(self, unit: Chunk, start: int, end: int) -> list[Chunk]:
+        """The actions of the list a passage's bullet belongs to (none if it is not one)."""
+        if unit.kind != "passage" or self._action_at(unit, start, end) is None:
+            return []
+        block_start, block_end = _list_block(unit.text, start, end)
+        found: list[Chunk] = []
+        for item_start, item_end in split_segments(unit.text[block_start:block_end]):
+            action = self._action_at(unit, block_start + item_start, block_start + item_end)
+            if action is not None and action not in found:
+                found.append(action)
+        return found
 
     def _action_at(self, unit: Chunk, start: int, end: int) -> Chunk | None:
         """The action a sentence of ``unit`` states: a line "- A.1.2 : …" of an outline, or a
@@ -547,8 +575,15 @@ class ExtractiveAnswerer:
     # Helpers ------------------------------------------------------------------------------
 
     def _outline(self, hits: list[Hit]) -> Hit | None:
+        """An outline (plan, axis, theme…) ranked among the first and scored close to the best."""
+        floor = self.config.outline_ratio * hits[0].score if hits else 0.0
         return next(
-            (h for h in hits[: self.config.outline_rank] if h.chunk.metadata.get("group")), None
+            (
+                h
+                for h in hits[: self.config.outline_rank]
+                if h.chunk.metadata.get("group") and h.score >= floor
+            ),
+            None,
         )
 
     def _about_a_scheme(self, hits: list[Hit]) -> bool:

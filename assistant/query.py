@@ -13,7 +13,9 @@ from assistant.text import detect_language, fold
 _LIST_INTENT = re.compile(
     r"\b(quel(le)?s|lesquel(le)?s|liste[rs]?|enumere[rz]?|tous les|toutes les|"
     r"c'?est quoi les|(deux|trois|quatre|cinq|six|sept|huit|neuf|dix) (grand(e)?s )?\w+s|"
-    r"which|what are|list( all| the)?|name the|what kinds?|(two|three|four|five) \w+s)\b"
+    r"qu'?est-ce qui est prevu|que prevoit|que fait|"
+    r"which|what are|list( all| the)?|name the|what kinds?|(two|three|four|five) \w+s|"
+    r"what is planned|what does (the|niort)\b.*\b(plan|do))\b"
 )
 
 

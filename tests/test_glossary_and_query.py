@@ -59,6 +59,10 @@ def test_an_invalid_glossary_is_refused(tmp_path: Path) -> None:
         ("What are the three pillars of the plan?", True, "en"),
         ("How much is the Nantes prize?", False, "en"),
         ("prix innovation sociale nantes montant", False, "fr"),
+        ("C'est quoi les trois grands piliers du plan ?", True, "fr"),
+        ("Qu'est-ce qui est prévu pour les recycleries ?", True, "fr"),
+        ("Que fait l'agglo pour les coopératives ?", True, "fr"),
+        ("Le prix a été créé en quelle année ?", False, "fr"),
     ],
 )
 def test_query_analysis(query: str, wants_list: bool, language: str) -> None:
