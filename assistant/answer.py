@@ -48,6 +48,7 @@ class AnswerConfig:
     outline_ratio: float = 0.9  # …and scored at least this share of the best score
     comparison_lines: int = 3  # sentences per territory compared
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
+    brief_amounts: int = 3  # amount lines of a scheme shown in brief
 
 
 @dataclass(frozen=True)
@@ -472,13 +473,19 @@ class ExtractiveAnswerer:
             result = self.retriever.search(question, top_k=per_place + 1, filters=scoped)
             sentences = self._sentences(result)
             lines: list[tuple[float, str]] = []
-            for hit in result.hits[:per_place]:
-                line, score = self._best_line(draft, hit.chunk, sentences, salience, need)
-                if line:
-                    lines.append((score, line))
+            for rank, hit in enumerate(result.hits[:per_place]):
+                limit = self.config.top_unit_sentences if rank == 0 else 1
+                lines += [
+                    (score, line)
+                    for line, score in self._lines(
+                        draft, hit.chunk, sentences, salience, need, limit
+                    )
+                ]
             lines.sort(key=lambda pair: pair[0], reverse=True)
             draft.lines.append(f"**{place}** :")
-            scheme = next((h.chunk for h in result.hits[:per_place] if _is_scheme(h.chunk)), None)
+            scheme = self._named_scheme(salience, place) or next(
+                (h.chunk for h in result.hits[:per_place] if _is_scheme(h.chunk)), None
+            )
             if scheme is not None:
                 card = self._card(draft, scheme, full=False, english=english)
                 draft.lines += [f"- {line}" for line in card]
@@ -489,6 +496,18 @@ class ExtractiveAnswerer:
                     shown.add(body)
                     draft.lines.append(f"- {line.lstrip('- ')}")
         draft.renumber()
+
+    def _named_scheme(self, salience: Salience, place: str) -> Chunk | None:
+        """The scheme of ``place`` whose name shares most words with the question, if any
+        does ("Nantes Factory", "le prix nantais")."""
+        best: tuple[int, str] | None = None
+        for scheme in self.schemes.values():
+            if scheme.territory != place:
+                continue
+            shared = salience.overlap(scheme.name, self.analyzer)
+            if shared and (best is None or shared > best[0]):
+                best = (shared, scheme.id)
+        return self._by_id.get(f"dispositif:{best[1]}") if best else None
 
     def _places(self, question: str) -> list[str]:
         return [place.name for place in self.gazetteer.find(question) if place.covered]
@@ -541,10 +560,12 @@ class ExtractiveAnswerer:
         number = draft.cite_span(unit, title.span)
         lines = [f"**{card.title}** — {title.text} [{number}]"]
         if not full:  # one line: the title, then the amounts
-            amounts = next((f for f in facts if f.kind == "amounts"), None)
-            if amounts is not None:
-                cited = f"{amounts.text.rstrip(' .;')} [{draft.cite_span(unit, amounts.span)}]"
-                lines[0] += f" {amounts.label} : {cited}"
+            amounts = [f for f in facts if f.kind == "amounts"][: self.config.brief_amounts]
+            if amounts:
+                cited = " ; ".join(
+                    f"{f.text.rstrip(' .;')} [{draft.cite_span(unit, f.span)}]" for f in amounts
+                )
+                lines[0] += f" {amounts[0].label} : {cited}"
             return lines
         groups: dict[str, list[str]] = {}
         for fact in facts:
