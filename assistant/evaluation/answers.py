@@ -32,6 +32,7 @@ class AnswerResult:
     latency_ms: dict[str, float]
     questions: int
     misses: list[dict[str, object]] = field(default_factory=list)
+    by_split: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -58,6 +59,8 @@ def evaluate_answers(
     exact = 0
     latencies: list[float] = []
     kinds: dict[str, list[bool]] = defaultdict(list)
+    # per split: answered with all key facts / declined, for answerable / unanswerable questions
+    splits: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     misses: list[dict[str, object]] = []
     answerable = [q for q in questions if q.answerable]
     unanswerable = [q for q in questions if not q.answerable]
@@ -73,6 +76,7 @@ def evaluate_answers(
             exact += text[citation.source.start : citation.source.end] == citation.text
         if not question.answerable:
             declined += result.abstained
+            splits[question.split]["declined"].append(result.abstained)
             continue
         body = squash(result.text).lower()
         found = [fact for fact in question.key_facts if squash(fact).lower() in body]
@@ -82,6 +86,8 @@ def evaluate_answers(
         recall += share
         wrongly += result.abstained
         kinds[question.kind].append(ok)
+        splits[question.split]["complete"].append(ok)
+        splits[question.split]["wrongly"].append(result.abstained)
         if question.lang == "en":
             kinds["english"].append(ok)
         if not ok:
@@ -100,7 +106,21 @@ def evaluate_answers(
         },
         questions=len(questions),
         misses=misses,
+        by_split={split: _split_metrics(rows) for split, rows in sorted(splits.items())},
     )
+
+
+def _split_metrics(rows: Mapping[str, list[bool]]) -> dict[str, float]:
+    def share(values: list[bool]) -> float:
+        return round(sum(values) / len(values), 4) if values else 0.0
+
+    return {
+        "answerable": len(rows["complete"]),
+        "unanswerable": len(rows["declined"]),
+        "answered_with_key_facts": share(rows["complete"]),
+        "abstained_on_unanswerable": share(rows["declined"]),
+        "wrongly_abstained": share(rows["wrongly"]),
+    }
 
 
 def check_answer_thresholds(result: AnswerResult, limits: Mapping[str, float]) -> list[str]:

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from assistant.errors import CorpusError
 
 QuestionKind = Literal["list", "factoid", "scheme", "comparison", "unanswerable"]
+# "dev" questions were seen while the system was tuned; "holdout" ones were written afterwards
+# and are only measured, so their figures show how the system does on unseen questions.
+Split = Literal["dev", "holdout"]
 
 
 class GoldQuestion(BaseModel):
@@ -24,6 +27,7 @@ class GoldQuestion(BaseModel):
     kind: QuestionKind
     persona: Literal["staff", "porteur", "public"]
     answerable: bool
+    split: Split = "dev"
     quotes: tuple[str, ...] = ()
     key_facts: tuple[str, ...] = ()
 

@@ -124,6 +124,20 @@ def answers_markdown(answers: AnswerResult) -> str:
         + ", ".join(f"{kind} {value:.3f}" for kind, value in answers.by_kind.items()),
         "",
     ]
+    if len(answers.by_split) > 1:
+        lines += [
+            "By split (`dev`: seen while tuning; `holdout`: written afterwards, never tuned on):",
+            "",
+            "| split | answerable | unanswerable | all key facts | declined | wrongly declined |",
+            "|---|---|---|---|---|---|",
+        ]
+        for split, row in answers.by_split.items():
+            lines.append(
+                f"| {split} | {row['answerable']:.0f} | {row['unanswerable']:.0f} | "
+                f"{row['answered_with_key_facts']:.3f} | {row['abstained_on_unanswerable']:.3f} | "
+                f"{row['wrongly_abstained']:.3f} |"
+            )
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -89,6 +89,7 @@ def evaluate(
         groups[question.kind].append(question.id)
         if question.lang == "en":
             groups["english"].append(question.id)
+        groups[question.split].append(question.id)
     return SystemResult(
         name=system.name,
         description=system.description,
