@@ -22,7 +22,7 @@ from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
 from assistant.retrieve import Retriever, SearchResult
 from assistant.segments import split_segments
-from assistant.territories import Gazetteer
+from assistant.territories import Gazetteer, territories_of
 from assistant.text import fold
 from assistant.types import Answer, Chunk, Citation, Hit, SourceSpan
 
@@ -229,7 +229,7 @@ class ExtractiveAnswerer:
             return "territory"
         wanted = {place.name for place in places}
         if wanted:
-            sentences = [s for s in sentences if wanted & _territories(s.unit)]
+            sentences = [s for s in sentences if wanted & territories_of(s.unit)]
             if not sentences:
                 return "territory"
         asked_years = years(question)
@@ -702,13 +702,6 @@ def _sheet(unit: Chunk) -> str:
 
 def _is_scheme(unit: Chunk) -> bool:
     return unit.kind == "dispositif" and not unit.metadata.get("group")
-
-
-def _territories(unit: Chunk) -> set[str]:
-    value = unit.metadata.get("territory")
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return {str(value)} if value else set()
 
 
 def _members(unit: Chunk) -> list[str]:

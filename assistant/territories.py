@@ -10,8 +10,17 @@ import yaml
 
 from assistant.errors import CorpusError
 from assistant.text import fold
+from assistant.types import Chunk
 
 ELSEWHERE = "other"
+
+
+def territories_of(unit: Chunk) -> set[str]:
+    """The territories a unit is about (its ``territory`` metadata)."""
+    value = unit.metadata.get("territory")
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return {str(value)} if value else set()
 
 
 @dataclass(frozen=True)
