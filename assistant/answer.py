@@ -49,6 +49,7 @@ class AnswerConfig:
     comparison_lines: int = 3  # sentences per territory compared
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
     brief_amounts: int = 3  # amount lines of a scheme shown in brief
+    fact_rank: int = 3  # an English question's fact may be in one of its closest sentences
 
 
 @dataclass(frozen=True)
@@ -237,24 +238,35 @@ class ExtractiveAnswerer:
             return "year"
         fact = FactQuery.of(question, terms=self._terms)
         compared = len(wanted) >= 2  # each territory's share is checked when it is written
-        if fact is not None and not compared and not self._fact_found(question, fact, sentences):
+        english = result.query.language == "en"
+        if (
+            fact is not None
+            and not compared
+            and not self._fact_found(question, fact, sentences, english=english)
+        ):
             return fact.need
         best = max((s.similarity for s in sentences), default=0.0)
         if result.vector is not None and best < self.config.min_similarity:
             return "distance"
         return None
 
-    def _fact_found(self, question: str, fact: FactQuery, sentences: list[_Sentence]) -> bool:
-        """A sentence holding a fact of the kind asked, about what the question names."""
+    def _fact_found(
+        self, question: str, fact: FactQuery, sentences: list[_Sentence], *, english: bool
+    ) -> bool:
+        """A sentence holding a fact of the kind asked, about what the question names: it
+        shares a content word with the question, or, for a question in English (whose words
+        the French text cannot share), it is among the closest sentences."""
         salience = Salience.of(question, self.analyzer)
         names = [fold(n) for n in _proper_nouns(question) if not self.gazetteer.find(n)]
-        for sentence in sentences[: 3 * self.config.max_sentences]:
-            about = f"{sentence.unit.context} {sentence.text}"
+        for rank, sentence in enumerate(sentences[: 3 * self.config.max_sentences]):
+            name = sentence.unit.metadata.get("name", "")  # a record's sentence is about it
+            about = f"{sentence.unit.context} {name} {sentence.text}"
             if not fact.met_by(sentence.text):
                 continue
             if names and not all(name in fold(about) for name in names):
                 continue
-            if salience.terms and not salience.overlap(about, self.analyzer):
+            lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
+            if not lexical and not (english and rank < self.config.fact_rank):
                 continue
             return True
         return False
