@@ -30,13 +30,19 @@ class Territory:
 
 
 class Gazetteer:
-    """Finds territory mentions as whole words, the longest alias first."""
+    """Finds territory mentions as whole words, the longest alias first.
 
-    def __init__(self, aliases: dict[str, Territory]) -> None:
+    An alias written in capitals in the territories file (``CAN``, ``MEL``) is an acronym and
+    matches only in capitals, so that "What can…" does not name Niort Agglo.
+    """
+
+    def __init__(
+        self, aliases: dict[str, Territory], acronyms: dict[str, Territory] | None = None
+    ) -> None:
         self._aliases = aliases
-        ordered = sorted(aliases, key=len, reverse=True)
-        pattern = "|".join(re.escape(alias) for alias in ordered)
-        self._regex = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])") if ordered else None
+        self._acronyms = acronyms or {}
+        self._regex = _words(aliases)
+        self._acronym_regex = _words(self._acronyms)
 
     @classmethod
     def load(cls, path: Path) -> Gazetteer:
@@ -45,21 +51,39 @@ class Gazetteer:
         try:
             rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
             aliases: dict[str, Territory] = {}
+            acronyms: dict[str, Territory] = {}
             for row in rows:
                 territory = Territory(str(row["name"]), bool(row.get("covered", True)))
-                for alias in [row["name"], *row.get("aliases", [])]:
-                    aliases[fold(str(alias))] = territory
+                for alias in map(str, [row["name"], *row.get("aliases", [])]):
+                    if alias.isupper() and alias.isalpha():
+                        acronyms[alias] = territory
+                    else:
+                        aliases[fold(alias)] = territory
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}: invalid territories file: {exc}") from exc
-        return cls(aliases)
+        return cls(aliases, acronyms)
 
     def find(self, text: str) -> list[Territory]:
         """Territories named in ``text``, in order of appearance, without repeats."""
-        if self._regex is None:
-            return []
+        matches: list[tuple[int, Territory]] = []
+        if self._regex is not None:
+            matches += [
+                (m.start(), self._aliases[m.group(0)]) for m in self._regex.finditer(fold(text))
+            ]
+        if self._acronym_regex is not None:
+            matches += [
+                (m.start(), self._acronyms[m.group(0)]) for m in self._acronym_regex.finditer(text)
+            ]
         found: list[Territory] = []
-        for match in self._regex.finditer(fold(text)):
-            territory = self._aliases[match.group(0)]
+        for _, territory in sorted(matches, key=lambda pair: pair[0]):
             if territory not in found:
                 found.append(territory)
         return found
+
+
+def _words(aliases: dict[str, Territory]) -> re.Pattern[str] | None:
+    """A regex matching any alias as a whole word, the longest first."""
+    if not aliases:
+        return None
+    pattern = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])")

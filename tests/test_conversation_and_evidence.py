@@ -49,6 +49,13 @@ def test_territories_are_found_by_name_and_adjective() -> None:
     assert GAZETTEER.find("le patrimoine") == []
 
 
+def test_an_acronym_names_a_territory_only_in_capitals() -> None:
+    assert [t.name for t in GAZETTEER.find("les communes de la CAN et la MEL")] == [
+        "Niort Agglo", "Métropole Européenne de Lille",
+    ]  # fmt: skip
+    assert GAZETTEER.find("What can the foundation offer? Send me an e-mel") == []
+
+
 @pytest.mark.parametrize(
     ("question", "need"),
     [
