@@ -49,6 +49,7 @@ class AnswerConfig:
     comparison_lines: int = 3  # sentences per territory compared
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
     brief_amounts: int = 3  # amount lines of a scheme shown in brief
+    fact_bonus: float = 0.05  # added to a sentence's score when it holds the kind of fact asked
     fact_rank: int = 3  # an English question's fact may be in one of its closest sentences
 
 
@@ -445,7 +446,7 @@ class ExtractiveAnswerer:
         self, text: str, unit: Chunk, similarity: float, salience: Salience, need: Need | None
     ) -> float:
         overlap = salience.overlap(f"{unit.context} {text}", self.analyzer)
-        fact = 0.05 if need is not None and has_fact(text, need) else 0.0
+        fact = self.config.fact_bonus if need is not None and has_fact(text, need) else 0.0
         return similarity + 0.02 * overlap + fact
 
     def _list(self, draft: _Draft, hits: list[Hit], *, english: bool) -> None:

@@ -55,7 +55,8 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"\b(montants?|budgets?|sommes?|enveloppes?|dotations?|plafond|"
             r"combien (coute|rapporte|verse|donne|finance|d'argent|d euros)|"
             r"combien\b.*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
-            r"how much|prize money|amount|funding level|cost|euros?)\b"
+            r"how much|prize money|amount|funding level|cost|euros?|quel poids|quelle part|"
+            r"what share|percentage|pourcentage)\b"
         ),
     ),
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),

@@ -65,6 +65,7 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("C'est quand la date limite de dépôt ?", "day"),
         ("Le forum a lieu depuis quelle année ?", "date"),
         ("Combien l'agglo verse-t-elle à France Active ?", "amount"),
+        ("Quel poids pour l'ESS dans l'économie de Grand Poitiers ?", "amount"),
         ("Qui contacter à Niort Agglo pour l'ESS ?", "contact"),
         ("Qui préside le comité de pilotage ?", "person"),
         ("Où seront situés les lieux totem ?", "place"),
