@@ -557,10 +557,11 @@ class ExtractiveAnswerer:
                 )
             card = self._card(draft, unit, full=rank == 0, english=english)
             draft.lines += card if rank == 0 else [f"- {line}" for line in card]
-        for hit in [h for h in hits if h.chunk.kind == "passage"][:2]:
-            line, _ = self._best_line(draft, hit.chunk, sentences, salience, need)
-            if line:
-                draft.lines.append(line)
+        passages = [h for h in hits if h.chunk.kind == "passage"][:2]
+        for rank, hit in enumerate(passages):
+            limit = self.config.top_unit_sentences if rank == 0 else 1
+            found = self._lines(draft, hit.chunk, sentences, salience, need, limit)
+            draft.lines += [line for line, _ in found]
         draft.renumber()
 
     def _card(self, draft: _Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:
