@@ -49,6 +49,7 @@ class AnswerConfig:
     comparison_lines: int = 3  # sentences per territory compared
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
     brief_amounts: int = 3  # amount lines of a scheme shown in brief
+    territory_boost: float = 0.2  # added to hits about the one territory a question names
     fact_bonus: float = 0.05  # added to a sentence's score when it holds the kind of fact asked
     fact_rank: int = 3  # an English question's fact may be in one of its closest sentences
 
@@ -176,9 +177,12 @@ class ExtractiveAnswerer:
         sentences = self._sentences(result)
         reason = self._why_not_answered(resolved, result, sentences)
         draft = _Draft(self.documents)
+        places = self._places(resolved)
+        if reason is None and len(places) == 1:
+            result = replace(result, hits=self._prefer(result.hits, places[0]))
         if reason is not None:
             self._abstain(draft, reason, result, sentences, english=english)
-        elif len(self._places(resolved)) >= 2:
+        elif len(places) >= 2:
             self._comparison(draft, resolved, filters, english=english)
         elif result.query.wants_list and self._outline(result.hits) is not None:
             self._list(draft, result.hits, english=english)
@@ -194,6 +198,8 @@ class ExtractiveAnswerer:
                 english=english,
                 whole_lists=result.query.wants_list,
             )
+        if reason is None:
+            self._local_support(draft, resolved, english=english)
         return Answer(
             question=question,
             resolved_question=resolved,
@@ -522,6 +528,16 @@ class ExtractiveAnswerer:
                 best = (shared, scheme.id)
         return self._by_id.get(f"dispositif:{best[1]}") if best else None
 
+    def _prefer(self, hits: list[Hit], territory: str) -> list[Hit]:
+        """The hits re-ranked so that units about the territory the question names come
+        before others of close score."""
+        boost = self.config.territory_boost
+
+        def score(hit: Hit) -> float:
+            return hit.score + (boost if territory in territories_of(hit.chunk) else 0.0)
+
+        return sorted(hits, key=score, reverse=True)
+
     def _places(self, question: str) -> list[str]:
         return [place.name for place in self.gazetteer.find(question) if place.covered]
 
@@ -633,6 +649,33 @@ class ExtractiveAnswerer:
         schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
         return schemes >= 2 and bool(_SUPPORT_WORDS.search(fold(question)))
 
+    def _local_support(self, draft: _Draft, question: str, *, english: bool) -> None:
+        """A question about support for a project in the Niort area (or anywhere unnamed) ends
+        with the local support bodies the roadmap names, quoted."""
+        places = {place.name for place in self.gazetteer.find(question)}
+        if places - {self.gazetteer.home} or not _SUPPORT_WORDS.search(fold(question)):
+            return
+        local = self._local_support_bodies()
+        if not local:
+            return
+        quote = draft.quote(local[0])
+        if any(quote in line for line in draft.lines):
+            return
+        home = self.gazetteer.home
+        lead = f"In {home}:" if english else f"Sur {home} :"
+        draft.lines.append(f"{lead} {quote} [{draft.cite(local[0])}]")
+
+    def _local_support_bodies(self) -> list[Chunk]:
+        return [
+            u
+            for u in self.retriever.units
+            if u.kind == "acteur"
+            and not u.metadata.get("group")
+            and u.metadata.get("actor_type") == "accompagnement"
+            and u.metadata.get("territory") == self.gazetteer.home
+            and u.metadata.get("name")
+        ]
+
     def _notice(self, citations: list[Citation], *, english: bool) -> str | None:
         """Say so when the answer cites other territories' schemes."""
         elsewhere = sorted(
@@ -641,30 +684,22 @@ class ExtractiveAnswerer:
                 for unit in (self._by_id.get(c.unit_id) for c in citations)
                 if unit is not None
                 and unit.kind == "dispositif"
-                and unit.metadata.get("territory") != "Niort Agglo"
+                and unit.metadata.get("territory") != self.gazetteer.home
             }
         )
         if not elsewhere:
             return None
-        local = [
-            str(u.metadata["name"])
-            for u in self.retriever.units
-            if u.kind == "acteur"
-            and not u.metadata.get("group")
-            and u.metadata.get("actor_type") == "accompagnement"
-            and u.metadata.get("territory") == "Niort Agglo"
-            and u.metadata.get("name")
-        ]
+        local = [str(u.metadata["name"]) for u in self._local_support_bodies()]
         names = ", ".join(local[:6])
         if english:
             return (
                 f"These schemes belong to other territories ({', '.join(elsewhere)}), quoted "
-                f"as examples by the benchmark. In the Niort area, see the local support "
+                f"as examples by the benchmark. In {self.gazetteer.home}, see the local support "
                 f"organisations: {names}."
             )
         return (
             f"Ces dispositifs relèvent d'autres territoires ({', '.join(elsewhere)}), cités en "
-            f"exemple par le benchmark. Sur Niort Agglo, voyez les acteurs locaux de "
+            f"exemple par le benchmark. Sur {self.gazetteer.home}, voyez les acteurs locaux de "
             f"l'accompagnement : {names}."
         )
 

@@ -68,13 +68,16 @@ class SchemeMatch:
 class SchemeFinder:
     """Ranks schemes by relevance to the project, then by how well their criteria fit."""
 
-    def __init__(self, retriever: Retriever, catalog: RecordCatalog) -> None:
+    def __init__(
+        self, retriever: Retriever, catalog: RecordCatalog, *, home: str = HOME_TERRITORY
+    ) -> None:
         self.retriever = retriever
         self.catalog = catalog
+        self.home = home  # the territory a project is in when the query names none
 
     def match(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
         """Schemes by relevance and fit, with the local support organisations always shown."""
-        home = query.territory or HOME_TERRITORY
+        home = query.territory or self.home
         text = " ".join([query.description, *query.needs, query.stage or ""]).strip()
         hits = self.retriever.retrieve(text, top_k=100, filters={"kind": ["dispositif", "acteur"]})
         relevance = {str(h.chunk.metadata.get("record_id")): (h.chunk, h.score) for h in hits

@@ -37,8 +37,13 @@ class Gazetteer:
     """
 
     def __init__(
-        self, aliases: dict[str, Territory], acronyms: dict[str, Territory] | None = None
+        self,
+        aliases: dict[str, Territory],
+        acronyms: dict[str, Territory] | None = None,
+        *,
+        home: str | None = None,
     ) -> None:
+        self.home = home  # the territory whose roadmap the corpus is
         self._aliases = aliases
         self._acronyms = acronyms or {}
         self._regex = _words(aliases)
@@ -52,8 +57,11 @@ class Gazetteer:
             rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
             aliases: dict[str, Territory] = {}
             acronyms: dict[str, Territory] = {}
+            home = None
             for row in rows:
                 territory = Territory(str(row["name"]), bool(row.get("covered", True)))
+                if row.get("home"):
+                    home = territory.name
                 for alias in map(str, [row["name"], *row.get("aliases", [])]):
                     if alias.isupper() and alias.isalpha():
                         acronyms[alias] = territory
@@ -61,7 +69,7 @@ class Gazetteer:
                         aliases[fold(alias)] = territory
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}: invalid territories file: {exc}") from exc
-        return cls(aliases, acronyms)
+        return cls(aliases, acronyms, home=home)
 
     def find(self, text: str) -> list[Territory]:
         """Territories named in ``text``, in order of appearance, without repeats."""

@@ -124,6 +124,33 @@ def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
     _citations_are_exact(payload)
 
 
+def test_a_question_about_a_scheme_gets_its_card(service_url: str) -> None:
+    payload = post(
+        service_url,
+        "/ask",
+        {"question": "La fondation lyonnaise peut-elle financer une étude juridique ?"},
+    ).json()
+    answer = payload["answer"]
+    assert payload["abstained"] is False
+    assert "Fondation de soutien à l'innovation sociale" in answer
+    for label in ("Montants :", "Conditions :", "Calendrier :"):
+        assert label in answer, label
+    assert "10 000 €" in answer and "un seul axe de financement" in answer
+    _citations_are_exact(payload)
+
+
+def test_support_for_a_local_project_ends_with_the_local_support_bodies(service_url: str) -> None:
+    payload = post(
+        service_url,
+        "/ask",
+        {"question": "Je lance une épicerie solidaire vers Niort, qui peut m'accompagner ?"},
+    ).json()
+    last = payload["answer"].split("\n")[-1]
+    assert last.startswith("Sur Niort Agglo :")
+    assert all(name in last for name in ("France Active", "ATIS", "ADEFIP"))
+    _citations_are_exact(payload)
+
+
 def test_english_questions_are_answered_in_english(service_url: str) -> None:
     payload = post(
         service_url, "/ask", {"question": "How much is the Nantes social innovation prize worth?"}
