@@ -50,6 +50,7 @@ class AnswerConfig:
     top_unit_sentences: int = 2  # sentences the best unit may give (others give one)
     brief_amounts: int = 3  # amount lines of a scheme shown in brief
     territory_boost: float = 0.2  # added to hits about the one territory a question names
+    overlap_weight: float = 0.02  # added per content word a sentence shares with the question
     fact_bonus: float = 0.05  # added to a sentence's score when it holds the kind of fact asked
     fact_rank: int = 3  # an English question's fact may be in one of its closest sentences
 
@@ -453,7 +454,7 @@ class ExtractiveAnswerer:
     ) -> float:
         overlap = salience.overlap(f"{unit.context} {text}", self.analyzer)
         fact = self.config.fact_bonus if need is not None and has_fact(text, need) else 0.0
-        return similarity + 0.02 * overlap + fact
+        return similarity + self.config.overlap_weight * overlap + fact
 
     def _list(self, draft: _Draft, hits: list[Hit], *, english: bool) -> None:
         outline = self._outline(hits)
