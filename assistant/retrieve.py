@@ -47,6 +47,9 @@ class RetrievalConfig:
     expansion_weight: float = 0.5
     rrf_k: int = 60
     list_boost: float = 0.1
+    # Embed the query with the glossary terms it names spelled out. Measured (evals/reports):
+    # retrieval gains about +0.015 R@5, but the answers, tuned on the plain query, lose more.
+    dense_expansion: bool = False
     sentence_weight: float = 0.5
     merge_overlaps: bool = True
     rerank_depth: int = 20
@@ -141,7 +144,10 @@ class Retriever:
         query = check_query(query)
         check_top_k(top_k)
         analysis = analyze(query, self.glossary)
-        vector = None if self.config.mode == "lexical" else self.embedder.embed_query(query)
+        vector = None
+        if self.config.mode != "lexical":
+            dense_text = analysis.dense_text if self.config.dense_expansion else query
+            vector = self.embedder.embed_query(dense_text)
         hits = self._rank(analysis, vector, top_k, filters)
         places = self._compared_places(query, filters)
         if len(places) >= 2:

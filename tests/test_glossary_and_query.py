@@ -69,3 +69,11 @@ def test_query_analysis(query: str, wants_list: bool, language: str) -> None:
     analysis = analyze(query)
     assert analysis.wants_list is wants_list
     assert analysis.language == language == detect_language(query)
+
+
+def test_the_dense_text_spells_out_the_glossary_terms_named() -> None:
+    glossary = Glossary.load(CORPUS / "glossary.yaml")
+    analysis = analyze("Combien de SCIC à Rennes ?", glossary)
+    assert analysis.dense_text.startswith("Combien de SCIC à Rennes ? ")
+    assert "SCIC (société coopérative d'intérêt collectif)" in analysis.dense_text
+    assert analyze("Bonjour", glossary).dense_text == "Bonjour"

@@ -80,6 +80,11 @@ def systems(
         system("hybrid-rrf", "BM25 + e5, reciprocal rank fusion", replace(default, fusion="rrf")),
         system("hybrid-no-glossary", "hybrid without query expansion", default, expand=False),
         system(
+            "hybrid+dense-glossary",
+            "hybrid, the query embedded with the glossary terms it names spelled out",
+            replace(default, dense_expansion=True),
+        ),
+        system(
             DEFAULT_NAME,
             f"BM25 + e5, weighted sum (dense {default.dense_weight_fr} in French, "
             f"{default.dense_weight_en} in English), glossary expansion, merged overlaps",
