@@ -77,6 +77,8 @@ def evaluate_answers(
         if not question.answerable:
             declined += result.abstained
             splits[question.split]["declined"].append(result.abstained)
+            if not result.abstained:
+                misses.append({"id": question.id, "abstained": False, "unanswerable": True})
             continue
         body = squash(result.text).lower()
         found = [fact for fact in question.key_facts if squash(fact).lower() in body]

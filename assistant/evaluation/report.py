@@ -124,6 +124,14 @@ def answers_markdown(answers: AnswerResult) -> str:
         + ", ".join(f"{kind} {value:.3f}" for kind, value in answers.by_kind.items()),
         "",
     ]
+    answered = [str(m["id"]) for m in answers.misses if m.get("unanswerable")]
+    missing = [str(m["id"]) for m in answers.misses if not m.get("unanswerable")]
+    lines += [
+        f"Answerable without all their key facts ({len(missing)}): {', '.join(missing) or '-'}.",
+        "",
+        f"Unanswerable but answered ({len(answered)}): {', '.join(answered) or '-'}.",
+        "",
+    ]
     if len(answers.by_split) > 1:
         lines += [
             "By split (`dev`: seen while tuning; `holdout`: written afterwards, never tuned on):",
