@@ -457,17 +457,34 @@ class ExtractiveAnswerer:
         return similarity + self.config.overlap_weight * overlap + fact
 
     def _list(self, draft: _Draft, hits: list[Hit], *, english: bool) -> None:
+        """The items of the best outline; those of a second outline of the same kind scored as
+        close (two themes tied); then records close to the best hit that neither lists."""
         outline = self._outline(hits)
         if outline is None:  # pragma: no cover - checked by the caller
             return
         heading = outline.chunk.text.split("\n", 1)[0]
         draft.lines.append("The roadmap lists:" if english else heading)
-        members = [self._by_id[m] for m in _members(outline.chunk) if m in self._by_id]
-        if outline.chunk.id == "axe:plan":
-            members = [m for m in members if "." not in str(m.metadata.get("record_id"))]
-        for member in members[: self.config.max_items]:
-            draft.lines.append(f"- {self._item_line(draft, member)}")
+        members = self._outline_members(outline.chunk)
+        draft.lines += [f"- {self._item_line(draft, m)}" for m in members[: self.config.max_items]]
         listed = {m.id for m in members} | {outline.chunk.id}
+        floor = self.config.outline_ratio * hits[0].score
+        second = next(
+            (
+                h.chunk
+                for h in hits[: self.config.outline_rank + 1]
+                if h.chunk.metadata.get("group")
+                and h.chunk.kind == outline.chunk.kind
+                and h.chunk.id not in listed
+                and h.score >= floor
+            ),
+            None,
+        )
+        if second is not None:
+            more = [m for m in self._outline_members(second) if m.id not in listed]
+            if more:
+                draft.lines.append(second.text.split("\n", 1)[0])
+                draft.lines += [f"- {self._item_line(draft, m)}" for m in more]
+                listed |= {m.id for m in more} | {second.id}
         extra = [
             h.chunk
             for h in hits
@@ -479,6 +496,13 @@ class ExtractiveAnswerer:
         if extra:
             draft.lines.append("See also:" if english else "Voir aussi :")
             draft.lines += [f"- {self._item_line(draft, unit)}" for unit in extra[:4]]
+
+    def _outline_members(self, outline: Chunk) -> list[Chunk]:
+        """The units an outline lists (the plan lists the strategic axes only)."""
+        members = [self._by_id[m] for m in _members(outline) if m in self._by_id]
+        if outline.id == "axe:plan":
+            members = [m for m in members if "." not in str(m.metadata.get("record_id"))]
+        return members[: self.config.max_items]
 
     def _comparison(
         self, draft: _Draft, question: str, filters: FilterSpec | None, *, english: bool
