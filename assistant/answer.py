@@ -2,21 +2,30 @@
 
 Every sentence of an answer is a verbatim passage of a document and carries the number of the
 citation that points at that passage, so a citation always supports what it is attached to.
-List questions get every item of the matching list; questions about support get the schemes
-with their territory and amounts; other questions lead with the sentence that answers. When the
-evidence does not answer (another territory, no amount where an amount is asked, another year,
-nothing close enough), the answer says so plainly and shows what comes closest.
+
+- A list question gets every item of the matching outline (plan, axis, theme…), actions with
+  their ids.
+- A question about a support scheme gets the scheme's card (amounts, conditions, calendar…, see
+  ``cards``), the close schemes in brief, then the passages that say most.
+- A comparison gets one part per territory named.
+- Other questions lead with the sentence holding the fact asked.
+- A support question about a project in the home territory ends with its local support bodies.
+
+When the evidence does not answer (a territory not covered, another territory or year, no fact of
+the kind asked about what the question names, nothing close enough), the answer says so plainly
+and shows what comes closest.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from assistant.cards import CardMaker
 from assistant.conversation import Turn, resolve_follow_up
 from assistant.corpus.records import Dispositif
+from assistant.draft import Draft, bare, list_block, paragraphs
 from assistant.evidence import FactQuery, Need, Salience, has_fact, need_of, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
@@ -24,7 +33,7 @@ from assistant.retrieve import Retriever, SearchResult
 from assistant.segments import split_segments
 from assistant.territories import Gazetteer, territories_of
 from assistant.text import fold
-from assistant.types import Answer, Chunk, Citation, Hit, SourceSpan
+from assistant.types import Answer, Chunk, Citation, Hit
 
 ENGLISH_INTRO = "According to the roadmap and its benchmark (quoted in French):"
 RECORD_KINDS = ("axe", "action", "dispositif", "acteur")
@@ -67,76 +76,6 @@ class _Sentence:
         return self.unit.text[self.start : self.end]
 
 
-@dataclass
-class _Draft:
-    """An answer being written: lines and the citations they use, numbered by first use."""
-
-    documents: Mapping[str, str]
-    lines: list[str] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
-
-    def cite(self, unit: Chunk, start: int | None = None, end: int | None = None) -> int:
-        """The number of the citation of ``unit`` (its record quote, or a span of its text)."""
-        if start is None or end is None or unit.kind != "passage":
-            span = unit.source
-        else:
-            offset = unit.source.start
-            span = SourceSpan(
-                unit.source.document, unit.source.section, offset + start, offset + end
-            )
-        return self.cite_span(unit, span)
-
-    def cite_span(self, unit: Chunk, span: SourceSpan) -> int:
-        """The number of the citation of ``span``, a passage that ``unit`` draws on."""
-        for citation in self.citations:
-            if citation.source == span:
-                return citation.number
-        text = self.documents.get(span.document, "")[span.start : span.end]
-        number = len(self.citations) + 1
-        record_id = unit.metadata.get("record_id")
-        self.citations.append(
-            Citation(
-                number,
-                unit.id,
-                unit.kind,
-                text,
-                span,
-                str(record_id) if record_id is not None else None,
-            )
-        )
-        return number
-
-    def renumber(self) -> None:
-        """Drop repeated lines; keep only the citations the lines use, numbered by first
-        appearance."""
-        seen: set[str] = set()
-        kept: list[str] = []
-        for line in self.lines:
-            body = _bare(_CITATION.sub("", line))
-            if body in seen and _CITATION.search(line):
-                continue
-            seen.add(body)
-            kept.append(line)
-        self.lines = kept
-        order: list[int] = []
-        for line in self.lines:
-            for found in re.findall(r"\[(\d+)\]", line):
-                if int(found) not in order:
-                    order.append(int(found))
-        mapping = {old: new for new, old in enumerate(order, 1)}
-        self.lines = [
-            re.sub(r"\[(\d+)\]", lambda m: f"[{mapping[int(m.group(1))]}]", line)
-            for line in self.lines
-        ]
-        by_number = {c.number: c for c in self.citations}
-        self.citations = [replace(by_number[old], number=new) for old, new in mapping.items()]
-
-    def quote(self, unit: Chunk, start: int | None = None, end: int | None = None) -> str:
-        """The verbatim text a citation of ``unit`` shows."""
-        number = self.cite(unit, start, end)
-        return " ".join(self.citations[number - 1].text.split())
-
-
 class ExtractiveAnswerer:
     """Answers from retrieved units; abstains when the evidence does not answer."""
 
@@ -177,7 +116,7 @@ class ExtractiveAnswerer:
         english = result.query.language == "en"
         sentences = self._sentences(result)
         reason = self._why_not_answered(resolved, result, sentences)
-        draft = _Draft(self.documents)
+        draft = Draft(self.documents)
         places = self._places(resolved)
         if reason is None and len(places) == 1:
             result = replace(result, hits=self._prefer(result.hits, places[0]))
@@ -204,7 +143,7 @@ class ExtractiveAnswerer:
         return Answer(
             question=question,
             resolved_question=resolved,
-            text=_paragraphs(draft.lines),
+            text=paragraphs(draft.lines),
             abstained=reason is not None,
             citations=draft.citations,
             language=result.query.language,
@@ -283,7 +222,7 @@ class ExtractiveAnswerer:
 
     def _abstain(
         self,
-        draft: _Draft,
+        draft: Draft,
         reason: str,
         result: SearchResult,
         sentences: list[_Sentence],
@@ -298,8 +237,8 @@ class ExtractiveAnswerer:
         closest: list[str] = []
         for sentence in _distinct_units(sentences):
             line = self._sentence_line(draft, sentence).lstrip("- ")
-            body = _bare(line.rsplit(" [", 1)[0])
-            if not any(body in _bare(seen) or _bare(seen) in body for seen in closest):
+            body = bare(line.rsplit(" [", 1)[0])
+            if not any(body in bare(seen) or bare(seen) in body for seen in closest):
                 closest.append(line)
             if len(closest) == 2:
                 break
@@ -312,7 +251,7 @@ class ExtractiveAnswerer:
 
     def _facts(
         self,
-        draft: _Draft,
+        draft: Draft,
         question: str,
         hits: list[Hit],
         sentences: list[_Sentence],
@@ -345,7 +284,7 @@ class ExtractiveAnswerer:
 
     def _lead_line(
         self,
-        draft: _Draft,
+        draft: Draft,
         hits: list[Hit],
         sentences: list[_Sentence],
         salience: Salience,
@@ -361,7 +300,7 @@ class ExtractiveAnswerer:
 
     def _best_line(
         self,
-        draft: _Draft,
+        draft: Draft,
         unit: Chunk,
         sentences: list[_Sentence],
         salience: Salience,
@@ -372,7 +311,7 @@ class ExtractiveAnswerer:
 
     def _lines(
         self,
-        draft: _Draft,
+        draft: Draft,
         unit: Chunk,
         sentences: list[_Sentence],
         salience: Salience,
@@ -403,7 +342,7 @@ class ExtractiveAnswerer:
             elif action is not None:
                 lines.append((self._item_line(draft, action), score))
             elif unit.kind == "passage":
-                start, end = _list_block(unit.text, start, end)
+                start, end = list_block(unit.text, start, end)
                 number = draft.cite(unit, start, end)
                 lines.append((f"{' '.join(unit.text[start:end].split())} [{number}]", score))
         if lines or unit.kind == "passage":
@@ -425,7 +364,7 @@ class ExtractiveAnswerer:
         """The actions of the list a passage's bullet belongs to (none if it is not one)."""
         if unit.kind != "passage" or self._action_at(unit, start, end) is None:
             return []
-        block_start, block_end = _list_block(unit.text, start, end)
+        block_start, block_end = list_block(unit.text, start, end)
         found: list[Chunk] = []
         for item_start, item_end in split_segments(unit.text[block_start:block_end]):
             action = self._action_at(unit, block_start + item_start, block_start + item_end)
@@ -456,7 +395,7 @@ class ExtractiveAnswerer:
         fact = self.config.fact_bonus if need is not None and has_fact(text, need) else 0.0
         return similarity + self.config.overlap_weight * overlap + fact
 
-    def _list(self, draft: _Draft, hits: list[Hit], *, english: bool) -> None:
+    def _list(self, draft: Draft, hits: list[Hit], *, english: bool) -> None:
         """The items of the best outline; those of a second outline of the same kind scored as
         close (two themes tied); then records close to the best hit that neither lists."""
         outline = self._outline(hits)
@@ -505,7 +444,7 @@ class ExtractiveAnswerer:
         return members[: self.config.max_items]
 
     def _comparison(
-        self, draft: _Draft, question: str, filters: FilterSpec | None, *, english: bool
+        self, draft: Draft, question: str, filters: FilterSpec | None, *, english: bool
     ) -> None:
         """One search per territory named, each with its share of the answer: the scheme it
         is about (name and amounts), then the sentences that say most about the question."""
@@ -535,7 +474,7 @@ class ExtractiveAnswerer:
                 draft.lines += [f"- {line}" for line in card]
             shown: set[str] = set()
             for _, line in lines:
-                body = _bare(line.rsplit(" [", 1)[0])
+                body = bare(line.rsplit(" [", 1)[0])
                 if body not in shown:
                     shown.add(body)
                     draft.lines.append(f"- {line.lstrip('- ')}")
@@ -568,7 +507,7 @@ class ExtractiveAnswerer:
 
     def _schemes(
         self,
-        draft: _Draft,
+        draft: Draft,
         question: str,
         hits: list[Hit],
         sentences: list[_Sentence],
@@ -605,7 +544,7 @@ class ExtractiveAnswerer:
             draft.lines += [line for line, _ in found]
         draft.renumber()
 
-    def _card(self, draft: _Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:
+    def _card(self, draft: Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:
         """A scheme as a title line and, when ``full``, one bullet per kind of fact."""
         scheme = self.schemes.get(str(unit.metadata.get("record_id", "")))
         if scheme is None:
@@ -629,7 +568,7 @@ class ExtractiveAnswerer:
         lines += [f"- {label} : {' ; '.join(parts)}" for label, parts in groups.items()]
         return lines
 
-    def _item_line(self, draft: _Draft, unit: Chunk) -> str:
+    def _item_line(self, draft: Draft, unit: Chunk) -> str:
         record_id = str(unit.metadata.get("record_id", ""))
         quote = draft.quote(unit)
         number = draft.cite(unit)
@@ -642,7 +581,7 @@ class ExtractiveAnswerer:
             return f"**{name}**{where} — {quote} [{number}]"
         return f"{quote} [{number}]"
 
-    def _sentence_line(self, draft: _Draft, sentence: _Sentence) -> str:
+    def _sentence_line(self, draft: Draft, sentence: _Sentence) -> str:
         if sentence.unit.kind == "passage":
             number = draft.cite(sentence.unit, sentence.start, sentence.end)
             return f"{' '.join(sentence.text.split())} [{number}]"
@@ -674,7 +613,7 @@ class ExtractiveAnswerer:
         schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
         return schemes >= 2 and bool(_SUPPORT_WORDS.search(fold(question)))
 
-    def _local_support(self, draft: _Draft, question: str, *, english: bool) -> None:
+    def _local_support(self, draft: Draft, question: str, *, english: bool) -> None:
         """A question about support for a project in the Niort area (or anywhere unnamed) ends
         with the local support bodies the roadmap names, quoted."""
         places = {place.name for place in self.gazetteer.find(question)}
@@ -683,7 +622,8 @@ class ExtractiveAnswerer:
         local = self._local_support_bodies()
         if not local:
             return
-        quote = draft.quote(local[0])
+        source = local[0].source
+        quote = " ".join(self.documents.get(source.document, "")[source.start : source.end].split())
         if any(quote in line for line in draft.lines):
             return
         home = self.gazetteer.home
@@ -729,44 +669,7 @@ class ExtractiveAnswerer:
         )
 
 
-_CITATION = re.compile(r"\s*\[\d+\]")
 _ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
-_BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
-MAX_LIST_CHARS = 900
-
-
-def _list_block(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a sentence to its whole list (introduction and items) when it belongs to one: an
-    answer quoting one bullet of a list, or its introduction alone, misses the rest."""
-    block_start = text.rfind("\n\n", 0, start)
-    block_start = 0 if block_start < 0 else block_start + 2
-    block_end = text.find("\n\n", end)
-    block_end = len(text) if block_end < 0 else block_end
-    block = text[block_start:block_end]
-    intro = text[start:end].rstrip().endswith(":")
-    in_list = (intro or _BULLET.match(text[start:end])) and len(_BULLET.findall(block)) >= 2
-    if in_list and block_end - block_start <= MAX_LIST_CHARS:
-        return block_start, block_end
-    if intro:  # an introduction alone says nothing: add what follows it
-        follow = text.find("\n\n", text.find("\n", end) + 1)
-        follow = len(text) if follow < 0 else follow
-        return start, min(follow, start + MAX_LIST_CHARS)
-    return start, end
-
-
-def _paragraphs(lines: list[str]) -> str:
-    """The answer's lines; a line after a list starts a new paragraph (so Markdown renderers do
-    not fold it into the list's last item)."""
-    out: list[str] = []
-    for line in lines:
-        if out and out[-1].startswith("- ") and not line.startswith("- "):
-            out.append("")
-        out.append(line)
-    return "\n".join(out).strip()
-
-
-def _bare(text: str) -> str:
-    return " ".join(text.split()).lstrip("- ").lower()
 
 
 def _sheet(unit: Chunk) -> str:
