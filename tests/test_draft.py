@@ -1,0 +1,46 @@
+"""The answer draft: citations numbered by first use, repeats and unused citations dropped."""
+
+from __future__ import annotations
+
+from assistant.draft import Draft, list_block, paragraphs
+from assistant.types import Chunk, SourceSpan
+
+DOCUMENT = "Intro. Le prix est doté de 20 000 €. Il récompense un projet. Fin du texte."
+
+
+def passage(start: int, end: int) -> Chunk:
+    return Chunk("p", "passage", DOCUMENT[start:end], "Doc", SourceSpan("d.md", "S", start, end))
+
+
+def test_citations_quote_the_document_and_are_numbered_by_first_use() -> None:
+    draft = Draft({"d.md": DOCUMENT})
+    unit = passage(7, 61)
+    draft.cite(unit, 0, 6)  # cited while drafting, then used by no line
+    first = draft.cite(unit, 30, 54)
+    second = draft.cite(unit, 0, 29)
+    assert draft.cite(unit, 30, 54) == first  # the same span keeps its number
+    draft.lines = [f"Il récompense un projet. [{first}]", f"Le prix est doté. [{second}]"]
+    draft.renumber()
+    assert draft.lines == ["Il récompense un projet. [1]", "Le prix est doté. [2]"]
+    assert [c.number for c in draft.citations] == [1, 2]
+    assert draft.citations[0].text == "Il récompense un projet."
+    assert "Le pri" not in [c.text for c in draft.citations]
+
+
+def test_a_repeated_line_is_dropped_whatever_its_citation() -> None:
+    draft = Draft({"d.md": DOCUMENT})
+    unit = passage(7, 61)
+    a, b = draft.cite(unit, 0, 29), draft.cite(unit, 30, 54)
+    draft.lines = [f"Le prix est doté de 20 000 €. [{a}]", f"- Le prix est doté de 20 000 €. [{b}]"]
+    draft.renumber()
+    assert draft.lines == ["Le prix est doté de 20 000 €. [1]"]
+    assert len(draft.citations) == 1
+
+
+def test_a_bullet_is_widened_to_its_list_and_a_list_ends_its_paragraph() -> None:
+    text = "Les projets devront :\n- réduire les déchets\n- créer de l'emploi\n\nAutre chose."
+    start = text.index("- créer")
+    block = list_block(text, start, start + len("- créer de l'emploi"))
+    assert text[block[0] : block[1]].startswith("Les projets devront :")
+    assert text[block[0] : block[1]].endswith("- créer de l'emploi")
+    assert paragraphs(["Intro :", "- un", "- deux", "Suite."]) == "Intro :\n- un\n- deux\n\nSuite."
