@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.cards import CardMaker
+from assistant.cards import CardLine, CardMaker, shared_span
 from assistant.conversation import Turn, resolve_follow_up
 from assistant.corpus.records import Dispositif
 from assistant.draft import Draft, bare, list_block, paragraphs
@@ -556,16 +556,12 @@ class ExtractiveAnswerer:
         if not full:  # one line: the title, then the amounts
             amounts = [f for f in facts if f.kind == "amounts"][: self.config.brief_amounts]
             if amounts:
-                cited = " ; ".join(
-                    f"{f.text.rstrip(' .;')} [{draft.cite_span(unit, f.span)}]" for f in amounts
-                )
-                lines[0] += f" {amounts[0].label} : {cited}"
+                lines[0] += f" {amounts[0].label} : {_cite_facts(draft, unit, amounts)}"
             return lines
-        groups: dict[str, list[str]] = {}
+        groups: dict[str, list[CardLine]] = {}
         for fact in facts:
-            cited = f"{fact.text.rstrip(' .;')} [{draft.cite_span(unit, fact.span)}]"
-            groups.setdefault(fact.label, []).append(cited)
-        lines += [f"- {label} : {' ; '.join(parts)}" for label, parts in groups.items()]
+            groups.setdefault(fact.label, []).append(fact)
+        lines += [f"- {label} : {_cite_facts(draft, unit, kind)}" for label, kind in groups.items()]
         return lines
 
     def _item_line(self, draft: Draft, unit: Chunk) -> str:
@@ -670,6 +666,32 @@ class ExtractiveAnswerer:
 
 
 _ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
+
+
+def _cite_facts(draft: Draft, unit: Chunk, facts: list[CardLine]) -> str:
+    """Facts of one kind, each followed by its citation; facts found next to each other in one
+    section share one citation."""
+    parts: list[str] = []
+    run: list[CardLine] = []
+
+    def flush() -> None:
+        span = shared_span([fact.span for fact in run])
+        if span is not None:
+            texts = " ; ".join(fact.text.rstrip(" .;") for fact in run)
+            parts.append(f"{texts} [{draft.cite_span(unit, span)}]")
+        else:
+            parts.extend(
+                f"{fact.text.rstrip(' .;')} [{draft.cite_span(unit, fact.span)}]" for fact in run
+            )
+        run.clear()
+
+    for fact in facts:
+        if run and (run[-1].span.section != fact.span.section):
+            flush()
+        run.append(fact)
+    if run:
+        flush()
+    return " ; ".join(parts)
 
 
 def _sheet(unit: Chunk) -> str:

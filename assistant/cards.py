@@ -113,6 +113,23 @@ class CardMaker:
         return SourceSpan(near.document, locator.section_at(start), start, end)
 
 
+MAX_SHARED_CHARS = 1500  # a citation shared by several facts quotes at most this much
+
+
+def shared_span(spans: list[SourceSpan]) -> SourceSpan | None:
+    """One span covering ``spans`` when they lie in the same section close together, so that
+    facts found in one place share one citation; ``None`` otherwise."""
+    if not spans:
+        return None
+    first = spans[0]
+    if any(s.document != first.document or s.section != first.section for s in spans):
+        return None
+    start, end = min(s.start for s in spans), max(s.end for s in spans)
+    if end - start > MAX_SHARED_CHARS:
+        return None
+    return SourceSpan(first.document, first.section, start, end)
+
+
 def _occurrences(text: str, words: str) -> list[int]:
     if not words:
         return []

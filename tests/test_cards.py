@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cards import CardMaker
+from assistant.cards import MAX_SHARED_CHARS, CardMaker, shared_span
+from assistant.types import SourceSpan
 from assistant.corpus.catalog import RecordCatalog, load_catalog
 from assistant.corpus.documents import load_document
 from tests.conftest import CORPUS, ROADMAP
@@ -56,3 +57,13 @@ def test_a_phrase_the_document_does_not_contain_cites_the_record_passage(
 ) -> None:
     span = catalog.span("dispositif", "ess-nantes-factory")
     assert CardMaker(documents).locate("une phrase qui n'y figure pas", span) == span
+
+
+def test_facts_found_close_together_in_one_section_share_a_citation() -> None:
+    a = SourceSpan("d.md", "Fiche > Conditions", 100, 150)
+    b = SourceSpan("d.md", "Fiche > Conditions", 160, 220)
+    assert shared_span([a, b]) == SourceSpan("d.md", "Fiche > Conditions", 100, 220)
+    elsewhere = SourceSpan("d.md", "Fiche > Montants", 300, 320)
+    assert shared_span([a, elsewhere]) is None
+    far = SourceSpan("d.md", "Fiche > Conditions", 100 + MAX_SHARED_CHARS, 200 + MAX_SHARED_CHARS)
+    assert shared_span([a, far]) is None
