@@ -15,6 +15,7 @@ from assistant.types import Chunk, Citation, SourceSpan
 
 _CITATION = re.compile(r"\s*\[\d+\]")
 _BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
+_ITEM = re.compile(r"^(- |\d+[.)] )")
 MAX_LIST_CHARS = 900
 
 
@@ -108,13 +109,17 @@ def list_block(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def paragraphs(lines: list[str]) -> str:
-    """The answer's lines; a line after a list starts a new paragraph (so Markdown renderers do
-    not fold it into the list's last item)."""
+    """The answer's lines as Markdown: the items of a list stay together, every other line is a
+    paragraph of its own (Markdown would otherwise run consecutive lines into one, or fold a
+    line into the list item above it)."""
     out: list[str] = []
+    previous_item = False
     for line in lines:
-        if out and out[-1].startswith("- ") and not line.startswith("- "):
+        item = bool(_ITEM.match(line))
+        if out and not (item and previous_item):
             out.append("")
         out.append(line)
+        previous_item = item
     return "\n".join(out).strip()
 
 
