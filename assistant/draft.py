@@ -113,13 +113,14 @@ def paragraphs(lines: list[str]) -> str:
     paragraph of its own (Markdown would otherwise run consecutive lines into one, or fold a
     line into the list item above it)."""
     out: list[str] = []
-    previous_item = False
+    previous: str | None = None  # the marker of the list the previous line belongs to
     for line in lines:
-        item = bool(_ITEM.match(line))
-        if out and not (item and previous_item):
+        found = _ITEM.match(line)
+        marker = ("-" if found.group(1) == "- " else "1.") if found else None
+        if out and (marker is None or marker != previous):
             out.append("")
         out.append(line)
-        previous_item = item
+        previous = marker
     return "\n".join(out).strip()
 
 

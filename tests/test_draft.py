@@ -43,5 +43,7 @@ def test_a_bullet_is_widened_to_its_list_and_a_list_ends_its_paragraph() -> None
     block = list_block(text, start, start + len("- créer de l'emploi"))
     assert text[block[0] : block[1]].startswith("Les projets devront :")
     assert text[block[0] : block[1]].endswith("- créer de l'emploi")
-    lines = ["Intro :", "- un", "- deux", "Suite.", "Fin."]
-    assert paragraphs(lines) == "Intro :\n\n- un\n- deux\n\nSuite.\n\nFin."
+    lines = ["Intro :", "- un", "- deux", "1. Un passage numéroté.", "Suite.", "Fin."]
+    assert paragraphs(lines) == (
+        "Intro :\n\n- un\n- deux\n\n1. Un passage numéroté.\n\nSuite.\n\nFin."
+    )
