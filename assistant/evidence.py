@@ -37,9 +37,8 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
     (
         "day",  # a calendar date, not a year
         re.compile(
-            r"\b(quelle date|date limite|quel jour|quels? mois|deadline|what date|which date|"
-            r"which months?|"
-            r"which day|closing date)\b"
+            r"\b(quelle date|date limite|quel jour|quels? mois|deadline|closing date|"
+            r"what date|which date|which day|which months?)\b"
         ),
     ),
     (
