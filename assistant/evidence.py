@@ -55,7 +55,8 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"combien (coute|rapporte|verse|donne|finance|d'argent|d euros)|"
             r"combien\b.*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
             r"how much|prize money|amount|funding level|cost|euros?|quel poids|quelle part|"
-            r"what share|percentage|pourcentage)\b"
+            r"what share|percentage|pourcentage|maximum (grant|award|funding|loan|aid)|"
+            r"ceiling|(aide|subvention|financement) maximum)\b"
         ),
     ),
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),

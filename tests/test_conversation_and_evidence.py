@@ -61,6 +61,7 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
     [
         ("Quel budget annuel Niort Agglo met-elle sur sa feuille de route ?", "amount"),
         ("How much prize money will Niort give?", "amount"),
+        ("What is the maximum grant a project can get?", "amount"),
         ("Combien de salariés chez Emmaüs Prahecq ?", "count"),
         ("C'est quand la date limite de dépôt ?", "day"),
         ("Le forum a lieu depuis quelle année ?", "date"),
