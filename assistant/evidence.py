@@ -29,8 +29,8 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
     (
         "person",
         re.compile(
-            r"\b(qui preside|quel elu|quelle elue|president|presidente|"
-            r"who chairs|who leads|who heads)\b"
+            r"\b(qui preside|quel elu|quelle elue|president|presidente|qui est (le |la )?maire|"
+            r"who chairs|who leads|who heads|mayor|who is in charge)\b"
         ),
     ),
     ("place", re.compile(r"\b(ou seront|ou se trouve|ou sont|adresses?|where (is|are|will))\b")),
@@ -62,14 +62,20 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
 ]
 
-_AMOUNT = re.compile(r"\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE)
+# An amount, a range of amounts ("8 à 10K€") or a percentage.
+_AMOUNT = re.compile(
+    r"(\d[\d\s.,]*\s?(à|-|–)\s?)?\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTH = re.compile(
     r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
 )
 _DAY = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b")
-# Numbers that name rather than count: action ids (C.2.1), "axe 1", "article 15", "n° 3".
-_LABEL = re.compile(r"\b[A-Z]\.\d+(?:\.\d+)*\b|\b(?:axe|article|n°|no)\s*\d+\b", re.IGNORECASE)
+# Numbers that name rather than count: action ids (C.2.1), "axe 1", "article 15", "n° 3",
+# an acronym's number ("TAG 35").
+_LABEL = re.compile(
+    r"\b[A-Z]\.\d+(?:\.\d+)*\b|\b(?:[Aa]xe|[Aa]rticle|n°)\s*\d+\b|\b[A-Z]{2,}\s?\d{1,3}\b"
+)
 _NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
 _CONTACT = re.compile(r"[\w.-]+@[\w.-]+\.\w+|\b\d{2}(?:[ .]\d{2}){4}\b")
 _PERSON = re.compile(r"\b[A-ZÉ][a-zéèëï]+(?:-[A-ZÉ][a-zéèëï]+)? [A-ZÉ]{2,}\b")

@@ -69,6 +69,8 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quel poids pour l'ESS dans l'économie de Grand Poitiers ?", "amount"),
         ("Qui contacter à Niort Agglo pour l'ESS ?", "contact"),
         ("Qui préside le comité de pilotage ?", "person"),
+        ("Who is the mayor of Niort?", "person"),
+        ("Je suis maire d'une commune, quel appui ?", None),
         ("Où seront situés les lieux totem ?", "place"),
         ("Quelles actions soutiennent l'économie circulaire ?", None),
     ],
@@ -91,6 +93,8 @@ def test_numbers_that_name_things_are_not_counts() -> None:
     assert not has_fact("C.2.1 : Soutenir les démarches collectives (SCIC)", "count")
     assert not has_fact("Fondation – axe 1 : émergence", "count")
     assert not has_fact("une moyenne de 7 500 €/projet", "count")
+    assert not has_fact("réunit la Région, le TAG 35 et France Active", "count")
+    assert not has_fact("la dotation par projet est de 8 à 10K€", "count")
     assert has_fact("ce sont 545 établissements", "count")
 
 
