@@ -62,10 +62,9 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
 ]
 
-# An amount, a range of amounts ("8 à 10K€") or a percentage.
-_AMOUNT = re.compile(
-    r"(\d[\d\s.,]*\s?(à|-|–)\s?)?\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE
-)
+_AMOUNT = re.compile(r"\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE)
+# The first bound of a range of amounts ("8 à 10K€"): part of the amount, not a count.
+_RANGE_START = re.compile(r"\b\d+\s?(?:à|-|–)\s?(?=\d[\d\s.,]*\s?(?:€|k€|m€|keur))", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTH = re.compile(
     r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
@@ -127,7 +126,7 @@ def has_fact(sentence: str, need: Need) -> bool:
     if need == "day":
         return bool(_MONTH.search(fold(sentence)) or _DAY.search(sentence))
     if need == "count":  # a number that is neither an amount, a rate, a year nor a label
-        bare = _LABEL.sub(" ", _AMOUNT.sub(" ", sentence))
+        bare = _LABEL.sub(" ", _AMOUNT.sub(" ", _RANGE_START.sub(" ", sentence)))
         return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(bare))
     if need == "contact":
         return bool(_CONTACT.search(sentence))
