@@ -607,7 +607,7 @@ class ExtractiveAnswerer:
 
     def _about_support(self, question: str, hits: list[Hit]) -> bool:
         schemes = sum(h.chunk.kind == "dispositif" for h in hits[:5])
-        return schemes >= 2 and bool(_SUPPORT_WORDS.search(fold(question)))
+        return schemes >= 1 and bool(_SUPPORT_WORDS.search(fold(question)))
 
     def _local_support(self, draft: Draft, question: str, *, english: bool) -> None:
         """A question about support for a project in the Niort area (or anywhere unnamed) ends

@@ -28,6 +28,7 @@ from assistant.rerank import CrossEncoderReranker, Reranker
 from assistant.segments import SegmentIndex
 from assistant.store import REBUILD_HINT, LoadedIndex, load_index
 from assistant.territories import Gazetteer
+from assistant.text import fold
 from assistant.types import Chunk, Hit
 
 MAX_QUERY_CHARS = 2000
@@ -47,6 +48,7 @@ class RetrievalConfig:
     expansion_weight: float = 0.5
     rrf_k: int = 60
     list_boost: float = 0.1
+    theme_boost: float = 0.2  # a list question naming a roadmap theme lifts that theme's list
     # Embed the query with the glossary terms it names spelled out. Measured (evals/reports):
     # retrieval gains about +0.015 R@5, but the answers, tuned on the plain query, lose more.
     dense_expansion: bool = False
@@ -204,7 +206,21 @@ class Retriever:
         if query.wants_list and config.list_boost:
             # A list question is best answered by a unit that lists: an outline or an axis.
             fused = fused + config.list_boost * self._outlines
+        if query.wants_list and config.theme_boost:
+            # The list of the roadmap theme the query names, itself or through the glossary.
+            fused = fused + config.theme_boost * self._themes_named(query)
         return fused
+
+    def _themes_named(self, query: AnalyzedQuery) -> np.ndarray:
+        words = fold(f"{query.text} {query.expansion}")
+        return np.array(
+            [
+                bool(u.metadata.get("group") == "theme")
+                and any(fold(str(t)) in words for t in _as_list(u.metadata.get("theme")))
+                for u in self.units
+            ],
+            dtype=np.float32,
+        )
 
     def _dense(self, vector: Vectors | None, candidates: np.ndarray) -> np.ndarray:
         if vector is None:  # pragma: no cover - only lexical mode has no vector
@@ -226,6 +242,10 @@ class Retriever:
         if expansion and self.config.expansion_weight > 0:
             scores = scores + self.config.expansion_weight * self.lexical.scores(expansion)
         return scores
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value] if value else []
 
 
 def _interleave(rankings: Sequence[list[Hit]], limit: int) -> list[Hit]:

@@ -76,6 +76,36 @@ def test_a_list_question_lifts_outline_units() -> None:
     assert [h.chunk.id for h in lifted] == [h.chunk.id for h in unlifted]
 
 
+def test_a_list_question_naming_a_theme_through_the_glossary_lifts_that_theme() -> None:
+    from assistant.glossary import Glossary, GlossaryEntry
+
+    units = [
+        unit("p1", "La ressourcerie de quartier ouvre ses portes.", start=0, end=40),
+        unit("t1", "Actions sur le thème économie circulaire : réemploi, filières.", kind="action",
+             start=50, end=90, group="theme", theme=["économie circulaire"]),
+        unit("t2", "Actions sur le thème formation : écoles, parcours.", kind="action",
+             start=100, end=140, group="theme", theme=["formation"]),
+    ]  # fmt: skip
+    entry = GlossaryEntry(
+        term="recyclerie", expansion="recyclerie", definition="…", synonyms=["économie circulaire"]
+    )
+    glossary = Glossary([entry])
+    embedder = FakeEmbedder()
+    vectors = VectorIndex.from_vectors(embedder.embed_documents([u.indexed_text for u in units]))
+
+    def scores(query: str, boost: float) -> dict[str, float]:
+        config = RetrievalConfig(theme_boost=boost, list_boost=0.0, merge_overlaps=False)
+        found = Retriever(units, vectors, embedder, config=config, glossary=glossary)
+        return {h.chunk.id: h.score for h in found.retrieve(query, top_k=3)}
+
+    question = "qu'est-ce qu'on prévoit pour les recycleries ?"
+    plain, lifted = scores(question, 0.0), scores(question, 0.5)
+    assert lifted["t1"] == pytest.approx(plain["t1"] + 0.5)  # the theme the glossary names
+    assert lifted["t2"] == pytest.approx(plain["t2"]) and lifted["p1"] == pytest.approx(plain["p1"])
+    # Not a list question: no lift.
+    assert scores("la recyclerie", 0.5) == pytest.approx(scores("la recyclerie", 0.0))
+
+
 def test_overlapping_passages_merge_and_a_record_replaces_the_passage_it_quotes() -> None:
     passage = unit("p", "x", start=0, end=100)
     twin = unit("p-overlap", "y", start=40, end=120)
