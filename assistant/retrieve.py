@@ -49,8 +49,8 @@ class RetrievalConfig:
     rrf_k: int = 60
     list_boost: float = 0.1
     theme_boost: float = 0.2  # a list question naming a roadmap theme lifts that theme's list
-    # Embed the query with the glossary terms it names spelled out. Measured (evals/reports):
-    # retrieval gains about +0.015 R@5, but the answers, tuned on the plain query, lose more.
+    # Embed the query with the glossary terms it names spelled out. Measured side by side in
+    # evals/reports: it ranks a little better, but the answers, tuned on the plain query, lose more.
     dense_expansion: bool = False
     sentence_weight: float = 0.5
     merge_overlaps: bool = True
