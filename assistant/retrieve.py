@@ -118,6 +118,12 @@ class Retriever:
         self.segments = segments
         self.gazetteer = gazetteer
         self.lexical = LexicalIndex([u.indexed_text for u in self.units])
+        # The outline of each roadmap theme, with the theme's name folded.
+        self._theme_outlines = [
+            (i, [fold(str(t)) for t in _as_list(u.metadata.get("theme"))])
+            for i, u in enumerate(self.units)
+            if u.metadata.get("group") == "theme"
+        ]
         self._outlines = np.array([bool(u.metadata.get("group")) for u in self.units], np.float32)
 
     def check_dimensions(self) -> None:
@@ -213,14 +219,10 @@ class Retriever:
 
     def _themes_named(self, query: AnalyzedQuery) -> np.ndarray:
         words = fold(f"{query.text} {query.expansion}")
-        return np.array(
-            [
-                bool(u.metadata.get("group") == "theme")
-                and any(fold(str(t)) in words for t in _as_list(u.metadata.get("theme")))
-                for u in self.units
-            ],
-            dtype=np.float32,
-        )
+        named = np.zeros(len(self.units), dtype=np.float32)
+        for position, themes in self._theme_outlines:
+            named[position] = any(theme in words for theme in themes)
+        return named
 
     def _dense(self, vector: Vectors | None, candidates: np.ndarray) -> np.ndarray:
         if vector is None:  # pragma: no cover - only lexical mode has no vector
