@@ -94,6 +94,16 @@ class ExtractiveAnswerer:
         self.config = config or AnswerConfig()
         self.schemes = dict(schemes or {})
         self.cards = CardMaker(documents)
+        # The support bodies of the home territory, named at the end of support answers.
+        self._support_bodies = [
+            u
+            for u in retriever.units
+            if u.kind == "acteur"
+            and not u.metadata.get("group")
+            and u.metadata.get("actor_type") == "accompagnement"
+            and u.metadata.get("territory") == gazetteer.home
+            and u.metadata.get("name")
+        ]
         self.analyzer = FrenchAnalyzer()
         self._position = {unit.id: i for i, unit in enumerate(retriever.units)}
         self._by_id = {unit.id: unit for unit in retriever.units}
@@ -615,7 +625,7 @@ class ExtractiveAnswerer:
         places = {place.name for place in self.gazetteer.find(question)}
         if places - {self.gazetteer.home} or not _SUPPORT_WORDS.search(fold(question)):
             return
-        local = self._local_support_bodies()
+        local = self._support_bodies
         if not local:
             return
         source = local[0].source
@@ -625,17 +635,6 @@ class ExtractiveAnswerer:
         home = self.gazetteer.home
         lead = f"In {home}:" if english else f"Sur {home} :"
         draft.lines.append(f"{lead} {quote} [{draft.cite(local[0])}]")
-
-    def _local_support_bodies(self) -> list[Chunk]:
-        return [
-            u
-            for u in self.retriever.units
-            if u.kind == "acteur"
-            and not u.metadata.get("group")
-            and u.metadata.get("actor_type") == "accompagnement"
-            and u.metadata.get("territory") == self.gazetteer.home
-            and u.metadata.get("name")
-        ]
 
     def _notice(self, citations: list[Citation], *, english: bool) -> str | None:
         """Say so when the answer cites other territories' schemes."""
@@ -650,7 +649,7 @@ class ExtractiveAnswerer:
         )
         if not elsewhere:
             return None
-        local = [str(u.metadata["name"]) for u in self._local_support_bodies()]
+        local = [str(u.metadata["name"]) for u in self._support_bodies]
         names = ", ".join(local[:6])
         if english:
             return (

@@ -72,9 +72,16 @@ class CardMaker:
     def __init__(self, documents: Mapping[str, str]) -> None:
         self.documents = documents
         self._locators: dict[str, SectionLocator] = {}
+        self._made: dict[tuple[str, SourceSpan, str], SchemeCard] = {}
 
     def card(self, scheme: Dispositif, span: SourceSpan, *, language: str = "fr") -> SchemeCard:
-        """The card of ``scheme``, whose record quotes the document at ``span``."""
+        """The card of ``scheme``, whose record quotes the document at ``span`` (made once)."""
+        key = (scheme.id, span, language)
+        if key not in self._made:
+            self._made[key] = self._card(scheme, span, language)
+        return self._made[key]
+
+    def _card(self, scheme: Dispositif, span: SourceSpan, language: str) -> SchemeCard:
         labels = LABELS["en" if language == "en" else "fr"]
 
         def line(kind: str, text: str, support: SourceSpan = span) -> CardLine:
