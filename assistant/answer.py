@@ -62,6 +62,7 @@ class AnswerConfig:
     overlap_weight: float = 0.02  # added per content word a sentence shares with the question
     fact_bonus: float = 0.05  # added to a sentence's score when it holds the kind of fact asked
     fact_rank: int = 3  # an English question's fact may be in one of its closest sentences
+    fact_window: int = 12  # the fact asked must be in one of this many closest sentences
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class ExtractiveAnswerer:
         result = self.retriever.search(resolved, top_k=self.config.top_k, filters=filters)
         english = result.query.language == "en"
         sentences = self._sentences(result)
-        reason = self._why_not_answered(resolved, result, sentences)
+        fact = FactQuery.of(resolved, terms=self._terms)
+        reason = self._why_not_answered(resolved, result, sentences, fact)
         draft = Draft(self.documents)
         places = self._places(resolved)
         if reason is None and len(places) == 1:
@@ -147,6 +149,7 @@ class ExtractiveAnswerer:
                 need_of(resolved),
                 english=english,
                 whole_lists=result.query.wants_list,
+                leads=self._fact_leads(resolved, fact, sentences, english=english),
             )
         if reason is None:
             self._local_support(draft, resolved, english=english)
@@ -177,7 +180,11 @@ class ExtractiveAnswerer:
         return sorted(found, key=lambda s: s.similarity, reverse=True)
 
     def _why_not_answered(
-        self, question: str, result: SearchResult, sentences: list[_Sentence]
+        self,
+        question: str,
+        result: SearchResult,
+        sentences: list[_Sentence],
+        fact: FactQuery | None,
     ) -> str | None:
         """The reason the retrieved text does not answer, or ``None`` when it does."""
         if not result.hits:
@@ -193,7 +200,6 @@ class ExtractiveAnswerer:
         asked_years = years(question)
         if asked_years and not any(asked_years & years(s.unit.indexed_text) for s in sentences):
             return "year"
-        fact = FactQuery.of(question, terms=self._terms)
         compared = len(wanted) >= 2  # each territory's share is checked when it is written
         english = result.query.language == "en"
         if (
@@ -210,23 +216,68 @@ class ExtractiveAnswerer:
     def _fact_found(
         self, question: str, fact: FactQuery, sentences: list[_Sentence], *, english: bool
     ) -> bool:
-        """A sentence holding a fact of the kind asked, about what the question names: it
+        return bool(self._fact_sentences(question, fact, sentences, english=english))
+
+    def _fact_leads(
+        self,
+        question: str,
+        fact: FactQuery | None,
+        sentences: list[_Sentence],
+        *,
+        english: bool,
+        named: bool = True,
+    ) -> list[_Sentence]:
+        """The sentences an answer to a factoid leads with: for each thing counted ("combien
+        de bénévoles et de salariés"), the closest sentence counting it ("29 000 bénévoles");
+        otherwise the closest sentence holding the fact."""
+        if fact is None:
+            return []
+        leads: list[_Sentence] = []
+        for subject in fact.subjects:
+            counting = self._fact_sentences(
+                question, fact, sentences, english=english, named=named, counting=subject
+            )
+            if counting and counting[0] not in leads:
+                leads.append(counting[0])
+        if leads:
+            return leads
+        return self._fact_sentences(question, fact, sentences, english=english, named=named)[:1]
+
+    def _fact_sentences(
+        self,
+        question: str,
+        fact: FactQuery,
+        sentences: list[_Sentence],
+        *,
+        english: bool,
+        named: bool = True,
+        counting: str | None = None,
+    ) -> list[_Sentence]:
+        """The sentences holding a fact of the kind asked, about what the question names: each
         shares a content word with the question, or, for a question in English (whose words
-        the French text cannot share), it is among the closest sentences."""
+        the French text cannot share), is among the closest sentences, or gives a number of
+        the thing ``counting`` ("545 établissements"); with ``named``, each names what the
+        question names ("Eco Motiv"). Closest first."""
         salience = Salience.of(question, self.analyzer)
-        names = [fold(n) for n in _proper_nouns(question) if not self.gazetteer.find(n)]
-        for rank, sentence in enumerate(sentences[: 3 * self.config.max_sentences]):
+        proper = _proper_nouns(question) if named else []
+        names = [fold(n) for n in proper if not self.gazetteer.find(n)]
+        found: list[_Sentence] = []
+        for rank, sentence in enumerate(sentences[: self.config.fact_window]):
             name = sentence.unit.metadata.get("name", "")  # a record's sentence is about it
             about = f"{sentence.unit.context} {name} {sentence.text}"
             if not fact.met_by(sentence.text):
                 continue
             if names and not all(name in fold(about) for name in names):
                 continue
+            if counting is not None:
+                if _counts(sentence.text, counting, self.analyzer):
+                    found.append(sentence)
+                continue
             lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
             if not lexical and not (english and rank < self.config.fact_rank):
                 continue
-            return True
-        return False
+            found.append(sentence)
+        return found
 
     # Writing ------------------------------------------------------------------------------
 
@@ -269,11 +320,14 @@ class ExtractiveAnswerer:
         *,
         english: bool,
         whole_lists: bool = False,
+        leads: Sequence[_Sentence] = (),
     ) -> None:
-        """The best sentence of each of the best units; the one holding the fact asked first.
-        With ``whole_lists``, a bullet of the roadmap's actions comes with its sibling actions."""
+        """The best sentence of each of the best units, after the ``leads`` (the sentences
+        holding the facts asked). With ``whole_lists``, a bullet of the roadmap's actions comes
+        with its sibling actions."""
         salience = Salience.of(question, self.analyzer)
         chosen: list[tuple[float, str]] = []
+        chosen += self._lead_lines(draft, leads, salience, need, whole_lists)
         for rank, hit in enumerate(hits[: self.config.max_sentences + 2]):
             limit = self.config.top_unit_sentences if rank == 0 else 1
             found = self._lines(draft, hit.chunk, sentences, salience, need, limit, whole_lists)
@@ -291,6 +345,37 @@ class ExtractiveAnswerer:
             if len(shown) == self.config.max_sentences:
                 break
         draft.renumber()
+
+    def _lead_lines(
+        self,
+        draft: Draft,
+        leads: Sequence[_Sentence],
+        salience: Salience,
+        need: Need | None,
+        whole_lists: bool = False,
+    ) -> list[tuple[float, str]]:
+        """The lines of the sentences an answer leads with, scored above any other line."""
+        lines = [self._fact_line(draft, lead, salience, need, whole_lists) for lead in leads]
+        return [(_LEAD - rank, line) for rank, line in enumerate(lines) if line]
+
+    def _fact_line(
+        self,
+        draft: Draft,
+        sentence: _Sentence,
+        salience: Salience,
+        need: Need | None,
+        whole_lists: bool = False,
+    ) -> str:
+        """A sentence holding the fact asked, as a cited line. A record's line ("Montant :
+        8 à 10K€ par projet") is cited where the document says it, when it does word for word."""
+        unit = sentence.unit
+        if unit.kind != "passage":
+            words = _FIELD_LABEL.sub("", sentence.text).strip()
+            span = self.cards.locate(words, unit.source)
+            if span != unit.source:
+                return f"{' '.join(words.split())} [{draft.cite_span(unit, span)}]"
+        found = self._lines(draft, unit, [sentence], salience, need, 1, whole_lists)
+        return found[0][0] if found else ""
 
     def _lead_line(
         self,
@@ -459,13 +544,15 @@ class ExtractiveAnswerer:
         """One search per territory named, each with its share of the answer: the scheme it
         is about (name and amounts), then the sentences that say most about the question."""
         need = need_of(question)
+        fact = FactQuery.of(question, terms=self._terms)
         salience = Salience.of(question, self.analyzer)
         per_place = self.config.comparison_lines
         for place in self._places(question):
             scoped = {**(filters or {}), "territory": place}
             result = self.retriever.search(question, top_k=per_place + 1, filters=scoped)
             sentences = self._sentences(result)
-            lines: list[tuple[float, str]] = []
+            leads = self._fact_leads(question, fact, sentences, english=english, named=False)
+            lines = self._lead_lines(draft, leads, salience, need)
             for rank, hit in enumerate(result.hits[:per_place]):
                 limit = self.config.top_unit_sentences if rank == 0 else 1
                 lines += [
@@ -664,6 +751,8 @@ class ExtractiveAnswerer:
         )
 
 
+_LEAD = 100.0  # the score of a lead line: above any sentence's
+_FIELD_LABEL = re.compile(r"^[\w' ]{2,30} : ")
 _ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
 
 
@@ -691,6 +780,15 @@ def _cite_facts(draft: Draft, unit: Chunk, facts: list[CardLine]) -> str:
     if run:
         flush()
     return " ; ".join(parts)
+
+
+def _counts(text: str, subject: str, analyzer: FrenchAnalyzer) -> bool:
+    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux")."""
+    stems = analyzer(subject)
+    if not stems:
+        return False
+    pattern = rf"\d[\d\s.,]*\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
+    return re.search(pattern, fold(text)) is not None
 
 
 def _sheet(unit: Chunk) -> str:

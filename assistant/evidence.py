@@ -53,7 +53,7 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
         re.compile(
             r"\b(montants?|budgets?|sommes?|enveloppes?|dotations?|plafond|"
             r"combien (coute|rapporte|verse|donne|finance|d'argent|d euros)|"
-            r"combien\b.*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
+            r"combien\b[^?]*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
             r"how much|prize money|amount|funding level|cost|euros?|quel poids|quelle part|"
             r"what share|percentage|pourcentage|maximum (grant|award|funding|loan|aid)|"
             r"ceiling|(aide|subvention|financement) maximum)\b"
@@ -75,6 +75,8 @@ _DAY = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b")
 _LABEL = re.compile(
     r"\b[A-Z]\.\d+(?:\.\d+)*\b|\b(?:[Aa]xe|[Aa]rticle|n°)\s*\d+\b|\b[A-Z]{2,}\s?\d{1,3}\b"
 )
+# The base of a ratio ("pour 1 000 habitants"): it says what is counted against, not a count.
+_RATIO_BASE = re.compile(r"\b(?:pour|per|par)\s+1(?:[\s.,]?0{3})*\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
 _CONTACT = re.compile(r"[\w.-]+@[\w.-]+\.\w+|\b\d{2}(?:[ .]\d{2}){4}\b")
 _PERSON = re.compile(r"\b[A-ZÉ][a-zéèëï]+(?:-[A-ZÉ][a-zéèëï]+)? [A-ZÉ]{2,}\b")
@@ -106,6 +108,8 @@ _GENERIC = {
     "metropol",
     "dat",
     "quand",
+    "depuis",
+    "since",
     "montant",
     "nombr",
 }
@@ -126,7 +130,8 @@ def has_fact(sentence: str, need: Need) -> bool:
     if need == "day":
         return bool(_MONTH.search(fold(sentence)) or _DAY.search(sentence))
     if need == "count":  # a number that is neither an amount, a rate, a year nor a label
-        bare = _LABEL.sub(" ", _AMOUNT.sub(" ", _RANGE_START.sub(" ", sentence)))
+        bare = _RANGE_START.sub(" ", _RATIO_BASE.sub(" ", sentence))
+        bare = _LABEL.sub(" ", _AMOUNT.sub(" ", bare))
         return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(bare))
     if need == "contact":
         return bool(_CONTACT.search(sentence))
@@ -146,11 +151,16 @@ _RATES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"(/ ?an\b|par an\b|annuel|chaque annee|tous les ans)"),
     ),
     (
+        re.compile(r"\b(par projet|per project|each project)\b"),
+        re.compile(r"(par projet|/ ?projet|per project)"),
+    ),
+    (
         re.compile(r"(metre carre|m2|m²|square met)"),
         re.compile(r"(m2|m²|metre carre)"),
     ),
 ]
 _COUNTED = re.compile(r"\b(?:combien d[e']|nombre d[e']|how many)\s*(\w+)")
+_ALSO_COUNTED = re.compile(r"^\s*(?:et|ou|and|or)\s+(?:d[e']\s*|des\s+)?(\w+)")
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,7 @@ class FactQuery:
     need: Need
     rates: tuple[re.Pattern[str], ...] = ()
     counted: str | None = None
+    subjects: tuple[str, ...] = ()  # every word counted ("combien de bénévoles et de salariés")
 
     @classmethod
     def of(cls, question: str, *, terms: frozenset[str] = frozenset()) -> FactQuery | None:
@@ -174,7 +185,13 @@ class FactQuery:
         rates = tuple(fact for asked, fact in _RATES if asked.search(folded))
         counted = _COUNTED.search(folded) if need == "count" else None
         word = counted.group(1) if counted else None
-        return cls(need, rates, word if word in terms else None)
+        subjects: list[str] = []
+        if counted is not None:
+            subjects.append(counted.group(1))
+            also = _ALSO_COUNTED.match(folded[counted.end() :])
+            if also is not None:
+                subjects.append(also.group(1))
+        return cls(need, rates, word if word in terms else None, tuple(subjects))
 
     def met_by(self, sentence: str) -> bool:
         if not has_fact(sentence, self.need):

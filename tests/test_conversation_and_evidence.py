@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import Turn, resolve_follow_up
-from assistant.evidence import FactQuery, has_fact, need_of, years
+from assistant.evidence import FactQuery, Salience, has_fact, need_of, years
 from assistant.lexical import FrenchAnalyzer
 from assistant.territories import Gazetteer
 from tests.conftest import CORPUS
@@ -63,6 +63,7 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("How much prize money will Niort give?", "amount"),
         ("What is the maximum grant a project can get?", "amount"),
         ("Combien de salariés chez Emmaüs Prahecq ?", "count"),
+        ("Combien de bénévoles au total ? donne les deux chiffres", "count"),
         ("C'est quand la date limite de dépôt ?", "day"),
         ("Le forum a lieu depuis quelle année ?", "date"),
         ("Combien l'agglo verse-t-elle à France Active ?", "amount"),
@@ -98,6 +99,12 @@ def test_numbers_that_name_things_are_not_counts() -> None:
     assert has_fact("ce sont 545 établissements", "count")
 
 
+def test_the_base_of_a_ratio_is_not_a_count() -> None:
+    assert not has_fact("un taux de salariés pour 1 000 habitants supérieur", "count")
+    assert not has_fact("the rate per 1,000 inhabitants", "count")
+    assert has_fact("4,5 établissements pour 1 000 habitants", "count")
+
+
 def test_a_deadline_wants_a_calendar_date_not_a_year() -> None:
     assert has_fact("jusqu'au 15 mars", "day") and has_fact("avant le 30/06/2023", "day")
     assert not has_fact("Appel à projets 2023", "day")
@@ -107,6 +114,9 @@ def test_a_rate_asked_must_be_the_rate_stated() -> None:
     monthly = FactQuery.of("Combien coûte le loyer par mois ?")
     assert monthly is not None and monthly.need == "amount"
     assert monthly.met_by("un loyer de 8 €/mois") and not monthly.met_by("un budget de 6M€")
+    per_project = FactQuery.of("Quel montant moyen par projet ?")
+    assert per_project is not None and per_project.met_by("env. 15K€ / projet soutenu")
+    assert not per_project.met_by("une enveloppe de 130K€")
     yearly = FactQuery.of("Combien l'agglo verse-t-elle chaque année ?")
     assert yearly is not None and yearly.met_by("900 000€ par an")
     assert not yearly.met_by("jusqu'à 45K€/projet")
@@ -118,3 +128,15 @@ def test_a_domain_term_counted_must_be_in_the_sentence() -> None:
     assert scic.met_by("3 SCIC sont accompagnées") and not scic.met_by("545 établissements")
     posts = FactQuery.of("Combien de postes au service ESS ?", terms=frozenset({"scic"}))
     assert posts is not None and posts.counted is None and posts.met_by("2 ETP")
+
+
+def test_every_thing_counted_is_a_subject() -> None:
+    both = FactQuery.of("Combien de bénévoles et de salariés dans l'ESS ?")
+    assert both is not None and both.subjects == ("benevoles", "salaries")
+    one = FactQuery.of("How many volunteers are there?")
+    assert one is not None and one.subjects == ("volunteers",)
+
+
+def test_the_words_asking_for_a_date_are_not_what_the_question_is_about() -> None:
+    question = "Depuis quelle année la part des emplois augmente-t-elle ?"
+    assert "depuis" not in Salience.of(question, FrenchAnalyzer()).terms

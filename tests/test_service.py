@@ -102,6 +102,7 @@ def test_the_axes_are_listed(service_url: str) -> None:
         "Quelle est la stratégie ESS de l'Eurométropole de Strasbourg ?",
         "Combien de salariés chez Emmaüs Prahecq ?",
         "Quel sera le thème du prix nantais de l'innovation sociale en 2024 ?",
+        "Depuis quelle année le nombre d'emplois ESS progresse-t-il à Niort ?",
     ],
 )
 def test_questions_the_document_does_not_answer_are_declined(
@@ -121,6 +122,24 @@ def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
     ).json()
     assert payload["abstained"] is False
     assert "20 000 €" in payload["answer"].split("\n")[0]
+    _citations_are_exact(payload)
+
+
+def test_a_factoid_counting_two_things_leads_with_both_numbers(service_url: str) -> None:
+    question = "Combien de salariés et de bénévoles dans l'ESS du territoire niortais ?"
+    payload = post(service_url, "/ask", {"question": question}).json()
+    lead = payload["answer"].split("\n\n")[:2]
+    assert payload["abstained"] is False
+    assert any("12 300 salariés" in line for line in lead), lead
+    assert any("29 000 bénévoles" in line for line in lead), lead
+    _citations_are_exact(payload)
+
+
+def test_a_comparison_gives_each_territory_the_fact_asked(service_url: str) -> None:
+    question = "Quel montant moyen par projet à Rennes et à Toulouse ?"
+    payload = post(service_url, "/ask", {"question": question}).json()
+    rennes, toulouse = payload["answer"].split("**Toulouse Métropole** :")
+    assert "8 à 10K€" in rennes and "15K€ / projet" in toulouse
     _citations_are_exact(payload)
 
 
