@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from assistant.cards import CardLine, CardMaker, shared_span
 from assistant.conversation import Turn, resolve_follow_up
 from assistant.corpus.records import Dispositif
-from assistant.draft import Draft, bare, list_block, paragraphs
+from assistant.draft import Draft, bare, list_block, paragraphs, whole_sentences
 from assistant.evidence import FactQuery, Need, Salience, has_fact, need_of, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
@@ -437,9 +437,9 @@ class ExtractiveAnswerer:
             elif action is not None:
                 lines.append((self._item_line(draft, action), score))
             elif unit.kind == "passage":
-                start, end = list_block(unit.text, start, end)
-                number = draft.cite(unit, start, end)
-                lines.append((f"{' '.join(unit.text[start:end].split())} [{number}]", score))
+                lines.append(
+                    (self._passage_line(draft, unit, *list_block(unit.text, start, end)), score)
+                )
         if lines or unit.kind == "passage":
             return lines
         # A record: its text is the record's own words; quote the sentence of its passage.
@@ -676,9 +676,20 @@ class ExtractiveAnswerer:
 
     def _sentence_line(self, draft: Draft, sentence: _Sentence) -> str:
         if sentence.unit.kind == "passage":
-            number = draft.cite(sentence.unit, sentence.start, sentence.end)
-            return f"{' '.join(sentence.text.split())} [{number}]"
+            return self._passage_line(draft, sentence.unit, sentence.start, sentence.end)
         return f"{draft.quote(sentence.unit)} [{draft.cite(sentence.unit)}]"
+
+    def _passage_line(self, draft: Draft, unit: Chunk, start: int, end: int) -> str:
+        """``unit.text[start:end]`` as a cited line, widened to whole sentences of the
+        document when the unit cuts one."""
+        offset = unit.source.start
+        document = self.documents.get(unit.source.document, "")
+        if document[offset : offset + len(unit.text)] == unit.text:
+            start, end = (
+                p - offset for p in whole_sentences(document, offset + start, offset + end)
+            )
+        number = draft.cite(unit, start, end)
+        return f"{draft.quote(unit, start, end)} [{number}]"
 
     # Helpers ------------------------------------------------------------------------------
 

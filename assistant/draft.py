@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from assistant.segments import split_segments
 from assistant.types import Chunk, Citation, SourceSpan
 
 _CITATION = re.compile(r"\s*\[\d+\]")
@@ -105,6 +106,30 @@ def list_block(text: str, start: int, end: int) -> tuple[int, int]:
         follow = text.find("\n\n", text.find("\n", end) + 1)
         follow = len(text) if follow < 0 else follow
         return start, min(follow, start + MAX_LIST_CHARS)
+    return start, end
+
+
+def whole_sentences(document: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``document[start:end]`` to whole sentences: a unit cut from a long paragraph may
+    begin or end in the middle of one ("… 4 domaines d'intervention que sont"), and a quote
+    that stops there loses what the sentence says."""
+    if not 0 <= start < end <= len(document):
+        return start, end
+    line_start = document.rfind("\n", 0, start) + 1
+    line_end = document.find("\n", start)
+    line_end = len(document) if line_end < 0 else line_end
+    for s, e in split_segments(document[line_start:line_end]):
+        if line_start + s <= start < line_start + e:
+            start = line_start + s
+            break
+    last = end - 1
+    line_start = document.rfind("\n", 0, last) + 1
+    line_end = document.find("\n", last)
+    line_end = len(document) if line_end < 0 else line_end
+    for s, e in split_segments(document[line_start:line_end]):
+        if line_start + s <= last < line_start + e:
+            end = max(end, line_start + e)
+            break
     return start, end
 
 

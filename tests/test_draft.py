@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.draft import Draft, list_block, paragraphs
+from assistant.draft import Draft, list_block, paragraphs, whole_sentences
 from assistant.types import Chunk, SourceSpan
 
 DOCUMENT = "Intro. Le prix est doté de 20 000 €. Il récompense un projet. Fin du texte."
@@ -47,3 +47,18 @@ def test_a_bullet_is_widened_to_its_list_and_a_list_ends_its_paragraph() -> None
     assert paragraphs(lines) == (
         "Intro :\n\n- un\n- deux\n\n1. Un passage numéroté.\n\nSuite.\n\nFin."
     )
+
+
+def test_a_quote_cut_by_its_unit_is_widened_to_whole_sentences() -> None:
+    document = (
+        "Titre\n\nIl est proposé de prioriser 4 domaines que sont l'économie circulaire et le "
+        "tourisme. Le choix a été confirmé par les acteurs.\n\nSuite."
+    )
+    cut = document.index("que sont") + len("que sont")  # a unit ending mid-sentence
+    start, end = whole_sentences(document, document.index("Il est"), cut)
+    assert document[start:end].endswith("le tourisme.")
+    middle = document.index("prioriser")  # a unit starting mid-sentence
+    start, end = whole_sentences(document, middle, middle + 20)
+    assert document[start:end].startswith("Il est proposé")
+    whole = document.index("Le choix"), document.index("acteurs.") + len("acteurs.")
+    assert whole_sentences(document, *whole) == whole  # a whole sentence is left as it is
