@@ -25,7 +25,14 @@ from dataclasses import dataclass, replace
 from assistant.cards import CardLine, CardMaker, shared_span
 from assistant.conversation import Turn, resolve_follow_up
 from assistant.corpus.records import Dispositif
-from assistant.draft import Draft, bare, list_block, paragraphs, whole_sentences
+from assistant.draft import (
+    Draft,
+    bare,
+    list_block,
+    paragraphs,
+    whole_sentences,
+    with_its_list,
+)
 from assistant.evidence import FactQuery, Need, Salience, has_fact, need_of, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
@@ -335,12 +342,18 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
             draft.lines.append(ENGLISH_INTRO)
-        shown: set[str] = set()
+        shown: list[str] = []  # the lines' texts, to leave out a line another one holds
         for _, line in chosen:
-            body = line.rsplit(" [", 1)[0]
-            if body in shown:
+            body = bare(line.rsplit(" [", 1)[0])
+            if any(body in seen for seen in shown):
                 continue
-            shown.add(body)
+            held = [i for i, seen in enumerate(shown) if seen in body]
+            if held:  # this line holds an earlier one (a list and one of its items)
+                first = len(draft.lines) - len(shown) + held[0]
+                draft.lines[first] = line
+                shown[held[0]] = body
+                continue
+            shown.append(body)
             draft.lines.append(line)
             if len(shown) == self.config.max_sentences:
                 break
@@ -437,9 +450,10 @@ class ExtractiveAnswerer:
             elif action is not None:
                 lines.append((self._item_line(draft, action), score))
             elif unit.kind == "passage":
-                lines.append(
-                    (self._passage_line(draft, unit, *list_block(unit.text, start, end)), score)
-                )
+                start, end = list_block(unit.text, start, end)
+                if whole_lists:
+                    start, end = with_its_list(unit.text, start, end)
+                lines.append((self._passage_line(draft, unit, start, end), score))
         if lines or unit.kind == "passage":
             return lines
         # A record: its text is the record's own words; quote the sentence of its passage.

@@ -18,6 +18,7 @@ _CITATION = re.compile(r"\s*\[\d+\]")
 _BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
 _ITEM = re.compile(r"^(- |\d+[.)] )")
 MAX_LIST_CHARS = 900
+MAX_INTRODUCED_LIST_CHARS = 1500  # a sentence, the rest of its paragraph and the list it introduces
 
 
 @dataclass
@@ -107,6 +108,25 @@ def list_block(text: str, start: int, end: int) -> tuple[int, int]:
         follow = len(text) if follow < 0 else follow
         return start, min(follow, start + MAX_LIST_CHARS)
     return start, end
+
+
+def with_its_list(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a sentence to the list its paragraph introduces ("… placé l'ESS au cœur de leurs
+    priorités :" and the items that follow): a list question is answered by the items, not by
+    the sentence that announces them."""
+    paragraph_end = text.find("\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    if not text[start:paragraph_end].rstrip().endswith(":"):
+        return start, end
+    block_start = paragraph_end
+    while block_start < len(text) and text[block_start] == "\n":
+        block_start += 1
+    block_end = text.find("\n\n", block_start)
+    block_end = len(text) if block_end < 0 else block_end
+    items = _BULLET.findall(text[block_start:block_end])
+    if len(items) < 2 or block_end - start > MAX_INTRODUCED_LIST_CHARS:
+        return start, end
+    return start, block_end
 
 
 def whole_sentences(document: str, start: int, end: int) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.draft import Draft, list_block, paragraphs, whole_sentences
+from assistant.draft import Draft, list_block, paragraphs, whole_sentences, with_its_list
 from assistant.types import Chunk, SourceSpan
 
 DOCUMENT = "Intro. Le prix est doté de 20 000 €. Il récompense un projet. Fin du texte."
@@ -62,3 +62,17 @@ def test_a_quote_cut_by_its_unit_is_widened_to_whole_sentences() -> None:
     assert document[start:end].startswith("Il est proposé")
     whole = document.index("Le choix"), document.index("acteurs.") + len("acteurs.")
     assert whole_sentences(document, *whole) == whole  # a whole sentence is left as it is
+
+
+def test_a_sentence_comes_with_the_list_its_paragraph_introduces() -> None:
+    text = (
+        "La stratégie est cohérente. Les échelons ont placé l'ESS à leur agenda :\n\n"
+        "- le GSEF,\n- le forum mondial,\n- le plan européen\n\nAu niveau local :"
+    )
+    first = 0, text.index("cohérente.") + len("cohérente.")
+    start, end = with_its_list(text, *first)
+    assert start == 0 and text[start:end].endswith("- le plan européen")
+    local = text.index("Au niveau"), len(text)
+    assert with_its_list(text, *local) == local  # no list follows it
+    plain = "Une phrase. Une autre phrase qui ne présente rien.\n\n- un\n- deux"
+    assert with_its_list(plain, 0, 11) == (0, 11)

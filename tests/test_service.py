@@ -125,6 +125,14 @@ def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
     _citations_are_exact(payload)
 
 
+def test_a_list_question_gets_the_list_a_sentence_announces(service_url: str) -> None:
+    question = (
+        "Quelles étapes internationales et européennes montrent que l'ESS est partout à l'agenda ?"
+    )
+    answer = post(service_url, "/ask", {"question": question}).json()["answer"]
+    assert all(item in answer for item in ("GSEF", "forum mondial", "plan d'actions européen"))
+
+
 def test_a_factoid_counting_two_things_leads_with_both_numbers(service_url: str) -> None:
     question = "Combien de salariés et de bénévoles dans l'ESS du territoire niortais ?"
     payload = post(service_url, "/ask", {"question": question}).json()
