@@ -56,7 +56,10 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"combien\b[^?]*\b(coute|coutent|rapporte|verse|versent|donne|paye|touche)|"
             r"how much|prize money|amount|funding level|cost|euros?|quel poids|quelle part|"
             r"what share|percentage|pourcentage|maximum (grant|award|funding|loan|aid)|"
-            r"ceiling|(aide|subvention|financement) maximum)\b"
+            r"ceiling|(aide|subvention|financement) maximum|"
+            r"quels? (est |sont )?(le |les )?(montants? du )?loyers?|loyer mensuel|"
+            r"what('s| is) the rent|how much is the rent|"
+            r"taux d'interet|interest rate|quel taux|what rate)\b"
         ),
     ),
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
@@ -149,6 +152,10 @@ _RATES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\b(par an|chaque annee|annuel\w*|per year|a year|yearly|each year)\b"),
         re.compile(r"(/ ?an\b|par an\b|annuel|chaque annee|tous les ans)"),
+    ),
+    (  # an interest rate is not the share of costs covered
+        re.compile(r"\b(taux d'interet|interest rate|interet)\b"),
+        re.compile(r"(interet|interest|taux zero|(?<![\d,.])0 ?%)"),
     ),
     (
         re.compile(r"\b(par projet|per project|each project)\b"),

@@ -73,6 +73,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Who is the mayor of Niort?", "person"),
         ("Je suis maire d'une commune, quel appui ?", None),
         ("Où seront situés les lieux totem ?", "place"),
+        ("Quel est le loyer d'un bureau à l'hôtel d'activités ?", "amount"),
+        ("What interest rate does the fund charge?", "amount"),
+        ("Les loyers sont-ils bas ?", None),
         ("Quelles actions soutiennent l'économie circulaire ?", None),
     ],
 )
@@ -117,6 +120,9 @@ def test_a_rate_asked_must_be_the_rate_stated() -> None:
     per_project = FactQuery.of("Quel montant moyen par projet ?")
     assert per_project is not None and per_project.met_by("env. 15K€ / projet soutenu")
     assert not per_project.met_by("une enveloppe de 130K€")
+    interest = FactQuery.of("À quel taux d'intérêt le fonds prête-t-il ?")
+    assert interest is not None and interest.met_by("des prêts à taux zéro jusqu'à 45 000 €")
+    assert not interest.met_by("jusqu'à 100 % des dépenses engagées")
     yearly = FactQuery.of("Combien l'agglo verse-t-elle chaque année ?")
     assert yearly is not None and yearly.met_by("900 000€ par an")
     assert not yearly.met_by("jusqu'à 45K€/projet")
