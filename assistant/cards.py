@@ -1,6 +1,7 @@
 """A support scheme as a card: what it gives, to whom, on which conditions, when.
 
-A project holder asking about a scheme needs its amounts, its conditions and its calendar, not
+A project holder asking about a scheme needs its amounts, what else it offers (support, premises,
+visibility), its conditions and its calendar, not
 the one sentence closest to the question. The card is drawn from the scheme's record; every line
 that repeats the document's words (amount notes, conditions, calendar, contact) is found in the
 document and cited there, so its citation shows exactly that passage. Lines the record sums up
@@ -24,6 +25,7 @@ LABELS = {
         "operators": "Porté par",
         "partners": "Partenaires",
         "amounts": "Montants",
+        "offers": "Autres apports",
         "conditions": "Conditions",
         "sectors": "Catégories",
         "calendar": "Calendrier",
@@ -35,6 +37,7 @@ LABELS = {
         "operators": "Run by",
         "partners": "Partners",
         "amounts": "Amounts",
+        "offers": "Also offers",
         "conditions": "Conditions",
         "sectors": "Categories",
         "calendar": "Calendar",
@@ -97,6 +100,7 @@ class CardMaker:
         if summary := amounts_summary(scheme.amounts):
             lines.append(line("amounts", summary))
         lines += [line("amounts", n, self.locate(n, span)) for n in scheme.amounts.notes]
+        lines += [line("offers", offer, self.locate(offer, span)) for offer in scheme.offers]
         lines += [line("conditions", c, self.locate(c, span)) for c in scheme.eligibility]
         if scheme.priority_sectors:
             lines.append(line("sectors", " ; ".join(scheme.priority_sectors)))

@@ -52,6 +52,23 @@ def test_lines_in_the_documents_words_cite_exactly_those_words(
     assert located >= 40  # conditions, amount notes and calendars are found in the document
 
 
+def test_what_a_scheme_offers_besides_money_is_in_the_documents_words(
+    catalog: RecordCatalog, documents: dict[str, str]
+) -> None:
+    maker = CardMaker(documents)
+    offering = [scheme for scheme in catalog.dispositifs.values() if scheme.offers]
+    assert len(offering) >= 4
+    for scheme in offering:
+        record_span = catalog.span("dispositif", scheme.id)
+        offers = [line for line in maker.card(scheme, record_span).lines if line.kind == "offers"]
+        assert [line.text for line in offers] == scheme.offers
+        for line in offers:
+            assert line.span != record_span, (scheme.id, line.text)  # found word for word
+            assert documents[line.span.document][line.span.start : line.span.end] == line.text
+    artis = catalog.dispositifs["grenoble-hotels-activites-artis"]
+    assert any("loyers pratiqués sont bas" in offer for offer in artis.offers)
+
+
 def test_a_phrase_the_document_does_not_contain_cites_the_record_passage(
     catalog: RecordCatalog, documents: dict[str, str]
 ) -> None:

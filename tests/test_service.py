@@ -166,6 +166,14 @@ def test_a_question_about_a_scheme_gets_its_card(service_url: str) -> None:
     _citations_are_exact(payload)
 
 
+def test_a_scheme_card_says_what_the_scheme_offers_besides_money(service_url: str) -> None:
+    question = "Qu'est-ce que l'appel à projets de Grand Poitiers apporte en plus de la dotation ?"
+    payload = post(service_url, "/ask", {"question": question}).json()
+    offers = next(line for line in payload["answer"].split("\n") if "Autres apports :" in line)
+    assert "recherche de locaux" in offers and "supports de communication" in offers
+    _citations_are_exact(payload)
+
+
 def test_support_for_a_local_project_ends_with_the_local_support_bodies(service_url: str) -> None:
     payload = post(
         service_url,

@@ -132,6 +132,11 @@ class Dispositif(_Record):
     needs: list[Need] = Field(min_length=1)
     summary: str
     amounts: Amounts = Field(default_factory=Amounts)
+    offers: list[str] = Field(
+        default_factory=list,
+        description="What the scheme gives besides money (support, premises, visibility…), "
+        "in the document's words.",
+    )
     eligibility: list[str] = Field(default_factory=list)
     priority_sectors: list[str] = Field(default_factory=list)
     calendar: str | None = None

@@ -120,6 +120,9 @@ def _dispositif_unit(scheme: Dispositif, catalog: RecordCatalog) -> Chunk:
         lines.append(f"Stade du projet : {', '.join(scheme.stages)}.")
     lines.append(f"Besoins couverts : {', '.join(scheme.needs)}.")
     lines += _amount_lines(scheme.amounts)
+    if scheme.offers:
+        lines.append("Autres apports :")
+        lines += [f"- {offer}" for offer in scheme.offers]
     if scheme.eligibility:
         lines.append("Conditions d'éligibilité :")
         lines += [f"- {criterion}" for criterion in scheme.eligibility]
