@@ -15,10 +15,21 @@ from typing import Literal
 from assistant.lexical import FrenchAnalyzer
 from assistant.text import fold
 
-Need = Literal["amount", "count", "date", "day", "contact", "person", "place"]
+Need = Literal["outcome", "amount", "count", "date", "day", "contact", "person", "place"]
 
 # Checked in this order: "combien d'argent" is an amount, "combien de projets" a count.
 _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
+    (
+        "outcome",  # whether a target was met: the target itself does not answer
+        re.compile(
+            r"\b(did \w+(?: \w+)? (?:hit|reach|meet|achieve)|"
+            r"(?:hit|reach|met|meet|achieved?) (?:its|the|their) (?:[\w%-]+ ){0,4}"
+            r"(?:target|goal|objective)s?|"
+            r"objectifs? (?:a|ont) (?:ete |bien ete )?atteints?|"
+            r"(?:a-t-elle|a-t-il|ont-elles|ont-ils) (?:bien |vraiment )?(?:ete )?atteint|"
+            r"atteint (?:son|ses|leur|leurs|l'|les) (?:\w+ ){0,2}objectifs?)\b"
+        ),
+    ),
     (
         "contact",
         re.compile(
@@ -68,6 +79,11 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
 _AMOUNT = re.compile(r"\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE)
 # The first bound of a range of amounts ("8 à 10K€"): part of the amount, not a count.
 _RANGE_START = re.compile(r"\b\d+\s?(?:à|-|–)\s?(?=\d[\d\s.,]*\s?(?:€|k€|m€|keur))", re.IGNORECASE)
+# A result stated, not a target: "a atteint", "ont permis", "achieved".
+_OUTCOME = re.compile(
+    r"\b(atteint|atteints|atteinte|atteintes|a permis|ont permis|resultats? obtenus?|"
+    r"achieved|reached)\b"
+)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTH = re.compile(
     r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
@@ -126,6 +142,8 @@ def need_of(question: str) -> Need | None:
 
 def has_fact(sentence: str, need: Need) -> bool:
     """Whether ``sentence`` holds a fact of the kind ``need``."""
+    if need == "outcome":
+        return bool(_OUTCOME.search(fold(sentence)))
     if need == "amount":
         return bool(_AMOUNT.search(sentence))
     if need == "date":

@@ -76,6 +76,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quel est le loyer d'un bureau à l'hôtel d'activités ?", "amount"),
         ("What interest rate does the fund charge?", "amount"),
         ("Les loyers sont-ils bas ?", None),
+        ("Did Lille actually hit its insertion target?", "outcome"),
+        ("L'objectif de 25 % a-t-il été atteint ?", "outcome"),
+        ("Quel objectif la MEL vise-t-elle ?", None),
         ("Quelles actions soutiennent l'économie circulaire ?", None),
     ],
 )
@@ -91,6 +94,12 @@ def test_facts_in_sentences() -> None:
     assert has_fact("essnantesfactory@nantesmetropole.fr", "contact")
     assert has_fact("Laurence PARC, chargée de mission", "person")
     assert years("édition 2023 et 2024") == {"2023", "2024"}
+
+
+def test_a_target_is_not_an_outcome() -> None:
+    assert not has_fact("un SPASER visant à horizon 2021 des objectifs ambitieux", "outcome")
+    assert not has_fact("l'ambition d'atteindre la neutralité carbone", "outcome")
+    assert has_fact("l'objectif a été atteint dès 2020", "outcome")
 
 
 def test_numbers_that_name_things_are_not_counts() -> None:
