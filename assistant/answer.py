@@ -27,6 +27,7 @@ from assistant.conversation import Turn, resolve_follow_up
 from assistant.corpus.records import Dispositif
 from assistant.draft import (
     Draft,
+    as_markdown,
     bare,
     list_block,
     paragraphs,
@@ -588,7 +589,7 @@ class ExtractiveAnswerer:
                 body = bare(line.rsplit(" [", 1)[0])
                 if body not in shown:
                     shown.add(body)
-                    draft.lines.append(f"- {line.lstrip('- ')}")
+                    draft.lines.append(_as_item(line))
         draft.renumber()
 
     def _named_scheme(self, salience: Salience, place: str) -> Chunk | None:
@@ -703,7 +704,7 @@ class ExtractiveAnswerer:
                 p - offset for p in whole_sentences(document, offset + start, offset + end)
             )
         number = draft.cite(unit, start, end)
-        return f"{draft.quote(unit, start, end)} [{number}]"
+        return f"{as_markdown(draft.citations[number - 1].text)} [{number}]"
 
     # Helpers ------------------------------------------------------------------------------
 
@@ -779,6 +780,13 @@ class ExtractiveAnswerer:
 _LEAD = 100.0  # the score of a lead line: above any sentence's
 _FIELD_LABEL = re.compile(r"^[\w' ]{2,30} : ")
 _ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
+
+
+def _as_item(line: str) -> str:
+    """A line as an item of a list; a quote holding a list keeps its items, nested."""
+    if line.startswith("- "):
+        return line
+    return "- " + line.replace("\n", "\n  ")
 
 
 def _cite_facts(draft: Draft, unit: Chunk, facts: list[CardLine]) -> str:

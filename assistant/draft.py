@@ -17,6 +17,7 @@ from assistant.types import Chunk, Citation, SourceSpan
 _CITATION = re.compile(r"\s*\[\d+\]")
 _BULLET = re.compile(r"^\s*(-|\d+[.)]|☑|}|■|•)", re.MULTILINE)
 _ITEM = re.compile(r"^(- |\d+[.)] )")
+_MARKERS = re.compile(r"^(?:[-•■☑}]\s*)+")  # the document's bullets: "- }", "- ☑", "■"…
 MAX_LIST_CHARS = 900
 MAX_INTRODUCED_LIST_CHARS = 1500  # a sentence, the rest of its paragraph and the list it introduces
 
@@ -151,6 +152,15 @@ def whole_sentences(document: str, start: int, end: int) -> tuple[int, int]:
             end = max(end, line_start + e)
             break
     return start, end
+
+
+def as_markdown(quote: str) -> str:
+    """A quote as it reads in an answer: one line, or, when it holds a list, its introduction
+    and one Markdown item per line (the document's ☑, } or ■ bullets written "- ")."""
+    lines = [" ".join(line.split()) for line in quote.split("\n") if line.strip()]
+    if sum(bool(_BULLET.match(line)) for line in lines) < 2:
+        return " ".join(lines)
+    return "\n".join(_MARKERS.sub("- ", line) for line in lines)
 
 
 def paragraphs(lines: list[str]) -> str:

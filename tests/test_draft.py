@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.draft import Draft, list_block, paragraphs, whole_sentences, with_its_list
+from assistant.draft import (
+    Draft,
+    as_markdown,
+    list_block,
+    paragraphs,
+    whole_sentences,
+    with_its_list,
+)
 from assistant.types import Chunk, SourceSpan
 
 DOCUMENT = "Intro. Le prix est doté de 20 000 €. Il récompense un projet. Fin du texte."
@@ -76,3 +83,14 @@ def test_a_sentence_comes_with_the_list_its_paragraph_introduces() -> None:
     assert with_its_list(text, *local) == local  # no list follows it
     plain = "Une phrase. Une autre phrase qui ne présente rien.\n\n- un\n- deux"
     assert with_its_list(plain, 0, 11) == (0, 11)
+
+
+def test_a_quote_holding_a_list_reads_as_a_markdown_list() -> None:
+    quote = (
+        "Plusieurs enjeux :\n- ☑ valoriser l'emploi,\n"
+        "- ☑ promouvoir les\n  initiatives,\n■ coopérer"
+    )
+    assert as_markdown(quote) == (
+        "Plusieurs enjeux :\n- valoriser l'emploi,\n- promouvoir les\ninitiatives,\n- coopérer"
+    )
+    assert as_markdown("Une phrase\ncoupée en deux lignes.") == "Une phrase coupée en deux lignes."
