@@ -653,7 +653,7 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(passages):
             limit = self.config.top_unit_sentences if rank == 0 else 1
             found = self._lines(draft, hit.chunk, sentences, salience, need, limit)
-            draft.lines += [line for line, _ in found]
+            draft.lines += [line for line, _ in found if not draft.says(line)]
         draft.renumber()
 
     def _card(self, draft: Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:

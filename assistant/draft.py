@@ -61,6 +61,12 @@ class Draft:
         )
         return number
 
+    def says(self, line: str) -> bool:
+        """Whether a line of the draft already says what ``line`` says (its words, without
+        citations), alone or among other facts ("Autres apports : A ; B")."""
+        body = bare(_CITATION.sub("", line)).rstrip(" .;:")
+        return bool(body) and any(body in bare(_CITATION.sub("", seen)) for seen in self.lines)
+
     def renumber(self) -> None:
         """Drop repeated lines; keep only the citations the lines use, numbered by first
         appearance."""

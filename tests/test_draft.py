@@ -94,3 +94,9 @@ def test_a_quote_holding_a_list_reads_as_a_markdown_list() -> None:
         "Plusieurs enjeux :\n- valoriser l'emploi,\n- promouvoir les\ninitiatives,\n- coopérer"
     )
     assert as_markdown("Une phrase\ncoupée en deux lignes.") == "Une phrase coupée en deux lignes."
+
+
+def test_a_line_the_draft_already_says_is_recognised() -> None:
+    draft = Draft({}, lines=["- Autres apports : un accompagnement d'un an ; des locaux [1]"])
+    assert draft.says("Un accompagnement d'un an. [2]")
+    assert not draft.says("Une dotation de 20 000 €. [3]")
