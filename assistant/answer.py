@@ -145,7 +145,8 @@ class ExtractiveAnswerer:
         elif len(places) >= 2:
             self._comparison(draft, resolved, filters, english=english)
         elif result.query.wants_list and self._outline(result.hits) is not None:
-            self._list(draft, result.hits, english=english)
+            named = self.retriever.themes_named(result.query)
+            self._list(draft, result.hits, english=english, named=named)
         elif self._about_support(resolved, result.hits) or self._about_a_scheme(result.hits):
             self._schemes(draft, resolved, result.hits, sentences, english=english)
         else:
@@ -505,9 +506,17 @@ class ExtractiveAnswerer:
         fact = self.config.fact_bonus if need is not None and has_fact(text, need) else 0.0
         return similarity + self.config.overlap_weight * overlap + fact
 
-    def _list(self, draft: Draft, hits: list[Hit], *, english: bool) -> None:
+    def _list(
+        self,
+        draft: Draft,
+        hits: list[Hit],
+        *,
+        english: bool,
+        named: frozenset[str] = frozenset(),
+    ) -> None:
         """The items of the best outline; those of a second outline of the same kind scored as
-        close (two themes tied); then records close to the best hit that neither lists."""
+        close (two themes tied) or ``named`` by the question too (its theme outlines); then
+        records close to the best hit that neither lists."""
         outline = self._outline(hits)
         if outline is None:  # pragma: no cover - checked by the caller
             return
@@ -524,7 +533,7 @@ class ExtractiveAnswerer:
                 if h.chunk.metadata.get("group")
                 and h.chunk.kind == outline.chunk.kind
                 and h.chunk.id not in listed
-                and h.score >= floor
+                and (h.score >= floor or h.chunk.id in named)
             ),
             None,
         )

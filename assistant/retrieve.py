@@ -217,6 +217,12 @@ class Retriever:
             fused = fused + config.theme_boost * self._themes_named(query)
         return fused
 
+    def themes_named(self, query: AnalyzedQuery) -> frozenset[str]:
+        """The ids of the theme outlines whose theme the query names (itself or through the
+        glossary)."""
+        named = self._themes_named(query)
+        return frozenset(self.units[i].id for i in np.flatnonzero(named))
+
     def _themes_named(self, query: AnalyzedQuery) -> np.ndarray:
         words = fold(f"{query.text} {query.expansion}")
         named = np.zeros(len(self.units), dtype=np.float32)

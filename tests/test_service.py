@@ -126,6 +126,15 @@ def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
     _citations_are_exact(payload)
 
 
+def test_a_list_question_naming_two_themes_gets_both_lists(service_url: str) -> None:
+    question = "Quelles actions pour l'insertion et pour les recycleries ?"
+    payload = post(service_url, "/ask", {"question": question}).json()
+    answer = payload["answer"]
+    assert "thème « insertion »" in answer and "thème « économie circulaire »" in answer
+    assert "C.2.2" in answer  # the circular economy's action, through "recycleries"
+    _citations_are_exact(payload)
+
+
 def test_a_list_question_gets_the_list_a_sentence_announces(service_url: str) -> None:
     question = (
         "Quelles étapes internationales et européennes montrent que l'ESS est partout à l'agenda ?"
