@@ -41,6 +41,13 @@ def test_the_project_glossary_covers_the_document_acronyms() -> None:
         assert entry is not None and entry.expansion and entry.definition, acronym
 
 
+def test_everyday_words_lead_to_the_documents_terms() -> None:
+    glossary = Glossary.load(CORPUS / "glossary.yaml")
+    expansion = glossary.expand("Des petites boîtes veulent répondre ensemble à un appel d'offres")
+    assert "réponses en groupement" in expansion
+    assert "économie circulaire" in glossary.expand("ouvrir une recyclerie")
+
+
 def test_an_invalid_glossary_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "glossary.yaml"
     path.write_text("- term: X\n  colour: red\n", encoding="utf-8")
