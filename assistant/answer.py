@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
             named = self.retriever.themes_named(result.query)
             self._list(draft, result.hits, english=english, named=named)
         elif self._about_support(resolved, result.hits) or self._about_a_scheme(result.hits):
-            self._schemes(draft, resolved, result.hits, sentences, english=english)
+            self._schemes(draft, resolved, result.hits, sentences, fact, english=english)
         else:
             self._facts(
                 draft,
@@ -344,21 +344,19 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
             draft.lines.append(ENGLISH_INTRO)
-        shown: list[str] = []  # the lines' texts, to leave out a line another one holds
+        kept: list[tuple[str, str]] = []  # (text, line): a line another one holds is left out
         for _, line in chosen:
             body = bare(line.rsplit(" [", 1)[0])
-            if any(body in seen for seen in shown):
+            if any(body in seen for seen, _ in kept):
                 continue
-            held = [i for i, seen in enumerate(shown) if seen in body]
-            if held:  # this line holds an earlier one (a list and one of its items)
-                first = len(draft.lines) - len(shown) + held[0]
-                draft.lines[first] = line
-                shown[held[0]] = body
+            held = next((i for i, (seen, _) in enumerate(kept) if seen in body), None)
+            if held is not None:  # this line holds an earlier one (a list and one of its items)
+                kept[held] = (body, line)
                 continue
-            shown.append(body)
-            draft.lines.append(line)
-            if len(shown) == self.config.max_sentences:
+            kept.append((body, line))
+            if len(kept) == self.config.max_sentences:
                 break
+        draft.lines += [line for _, line in kept]
         draft.renumber()
 
     def _lead_lines(
@@ -391,33 +389,6 @@ class ExtractiveAnswerer:
                 return f"{' '.join(words.split())} [{draft.cite_span(unit, span)}]"
         found = self._lines(draft, unit, [sentence], salience, need, 1, whole_lists)
         return found[0][0] if found else ""
-
-    def _lead_line(
-        self,
-        draft: Draft,
-        hits: list[Hit],
-        sentences: list[_Sentence],
-        salience: Salience,
-        need: Need,
-    ) -> str:
-        """The best line holding a fact of the kind asked, among the best units ("" if none)."""
-        lines = [
-            self._best_line(draft, hit.chunk, sentences, salience, need)
-            for hit in hits[: self.config.max_sentences + 2]
-        ]
-        with_fact = [(score, line) for line, score in lines if line and has_fact(line, need)]
-        return max(with_fact, default=(0.0, ""))[1]
-
-    def _best_line(
-        self,
-        draft: Draft,
-        unit: Chunk,
-        sentences: list[_Sentence],
-        salience: Salience,
-        need: Need | None,
-    ) -> tuple[str, float]:
-        """The unit's sentence that best answers, as a cited line, and its score."""
-        return next(iter(self._lines(draft, unit, sentences, salience, need)), ("", 0.0))
 
     def _lines(
         self,
@@ -632,11 +603,12 @@ class ExtractiveAnswerer:
         question: str,
         hits: list[Hit],
         sentences: list[_Sentence],
+        fact: FactQuery | None,
         *,
         english: bool,
     ) -> None:
-        """The best scheme's card in full, the other fitting schemes in brief, then the
-        passages that say most about the question."""
+        """The fact asked if any, the best scheme's card in full, the other fitting schemes in
+        brief, then the passages that say most about the question."""
         best = hits[0].score
         schemes = [
             h.chunk
@@ -647,10 +619,9 @@ class ExtractiveAnswerer:
             draft.lines.append(ENGLISH_INTRO)
         salience = Salience.of(question, self.analyzer)
         need = need_of(question)
-        if need is not None:  # a factoid leads with the fact, then shows where it comes from
-            lead = self._lead_line(draft, hits, sentences, salience, need)
-            if lead:
-                draft.lines.append(lead)
+        # A factoid leads with the fact, then shows where it comes from.
+        leads = self._fact_leads(question, fact, sentences, english=english)
+        draft.lines += [line for _, line in self._lead_lines(draft, leads, salience, need)]
         for rank, unit in enumerate(schemes[: self.config.max_items]):
             if rank == 1:
                 draft.lines.append(
