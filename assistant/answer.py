@@ -266,10 +266,12 @@ class ExtractiveAnswerer:
         shares a content word with the question, or, for a question in English (whose words
         the French text cannot share), is among the closest sentences, or gives a number of
         the thing ``counting`` ("545 établissements"); with ``named``, each names what the
-        question names ("Eco Motiv"). Closest first."""
+        question names ("Eco Motiv"); its unit speaks of the year asked, if one is. Closest
+        first."""
         salience = Salience.of(question, self.analyzer)
         proper = _proper_nouns(question) if named else []
         names = [fold(n) for n in proper if not self.gazetteer.find(n)]
+        asked_years = years(question)
         found: list[_Sentence] = []
         for rank, sentence in enumerate(sentences[: self.config.fact_window]):
             name = sentence.unit.metadata.get("name", "")  # a record's sentence is about it
@@ -278,6 +280,8 @@ class ExtractiveAnswerer:
                 continue
             if names and not all(name in fold(about) for name in names):
                 continue
+            if asked_years and not asked_years & years(sentence.unit.indexed_text):
+                continue  # a fact of another year
             if counting is not None:
                 if _counts(sentence.text, counting, self.analyzer):
                     found.append(sentence)

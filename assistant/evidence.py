@@ -70,7 +70,8 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"ceiling|(aide|subvention|financement) maximum|"
             r"quels? (est |sont )?(le |les )?(montants? du )?loyers?|loyer mensuel|"
             r"what('s| is) the rent|how much is the rent|"
-            r"taux d'interet|interest rate|quel taux|what rate)\b"
+            r"taux d'interet|interest rate|quel taux|what rate|salaires?|remuneration|salary|"
+            r"wages?)\b"
         ),
     ),
     ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
@@ -134,10 +135,17 @@ _GENERIC = {
 }
 
 
+# The next occurrence of something: a year does not say when it is.
+_NEXT = re.compile(r"\b(prochaine?s?|next|upcoming)\b")
+
+
 def need_of(question: str) -> Need | None:
     """The kind of fact the question asks for, if it asks for one."""
     folded = fold(question)
-    return next((need for need, pattern in _NEEDS if pattern.search(folded)), None)
+    need = next((need for need, pattern in _NEEDS if pattern.search(folded)), None)
+    if need == "date" and _NEXT.search(folded):
+        return "day"
+    return need
 
 
 def has_fact(sentence: str, need: Need) -> bool:
@@ -170,6 +178,10 @@ _RATES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\b(par an|chaque annee|annuel\w*|per year|a year|yearly|each year)\b"),
         re.compile(r"(/ ?an\b|par an\b|annuel|chaque annee|tous les ans)"),
+    ),
+    (  # a salary is not a budget
+        re.compile(r"\b(salaires?|remuneration|salary|wages?)\b"),  # not "salaries": salariés
+        re.compile(r"(salaire|remunere|remuneration|salary|wage)"),
     ),
     (  # an interest rate is not the share of costs covered
         re.compile(r"\b(taux d'interet|interest rate|interet)\b"),

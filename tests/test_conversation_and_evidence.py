@@ -76,6 +76,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quel est le loyer d'un bureau à l'hôtel d'activités ?", "amount"),
         ("What interest rate does the fund charge?", "amount"),
         ("Les loyers sont-ils bas ?", None),
+        ("Quel est le salaire de la chargée de mission ?", "amount"),
+        ("When does the next call for projects open?", "day"),
+        ("Quand le prix a-t-il été créé ?", "date"),
         ("Did Lille actually hit its insertion target?", "outcome"),
         ("L'objectif de 25 % a-t-il été atteint ?", "outcome"),
         ("Quel objectif la MEL vise-t-elle ?", None),
@@ -132,6 +135,9 @@ def test_a_rate_asked_must_be_the_rate_stated() -> None:
     interest = FactQuery.of("À quel taux d'intérêt le fonds prête-t-il ?")
     assert interest is not None and interest.met_by("des prêts à taux zéro jusqu'à 45 000 €")
     assert not interest.met_by("jusqu'à 100 % des dépenses engagées")
+    salary = FactQuery.of("Quel salaire pour le chargé de mission ?")
+    assert salary is not None and not salary.met_by("un budget de fonctionnement de 300K€")
+    assert salary.met_by("un poste rémunéré 2 500 € brut par mois, salaire compris")
     yearly = FactQuery.of("Combien l'agglo verse-t-elle chaque année ?")
     assert yearly is not None and yearly.met_by("900 000€ par an")
     assert not yearly.met_by("jusqu'à 45K€/projet")

@@ -104,6 +104,7 @@ def test_the_axes_are_listed(service_url: str) -> None:
         "Quel sera le thème du prix nantais de l'innovation sociale en 2024 ?",
         "Depuis quelle année le nombre d'emplois ESS progresse-t-il à Niort ?",
         "La métropole lilloise a-t-elle atteint son objectif de 25 % de clauses d'insertion ?",
+        "Combien de projets Première Brique a-t-il soutenus en 2020 ?",
     ],
 )
 def test_questions_the_document_does_not_answer_are_declined(
