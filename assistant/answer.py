@@ -348,19 +348,8 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
             draft.lines.append(ENGLISH_INTRO)
-        kept: list[tuple[str, str]] = []  # (text, line): a line another one holds is left out
-        for _, line in chosen:
-            body = bare(line.rsplit(" [", 1)[0])
-            if any(body in seen for seen, _ in kept):
-                continue
-            held = next((i for i, (seen, _) in enumerate(kept) if seen in body), None)
-            if held is not None:  # this line holds an earlier one (a list and one of its items)
-                kept[held] = (body, line)
-                continue
-            kept.append((body, line))
-            if len(kept) == self.config.max_sentences:
-                break
-        draft.lines += [line for _, line in kept]
+        ordered = [line for _, line in chosen]
+        draft.lines += _distinct(ordered, self.config.max_sentences, leads=len(leads))
         draft.renumber()
 
     def _lead_lines(
@@ -568,12 +557,8 @@ class ExtractiveAnswerer:
             if scheme is not None:
                 card = self._card(draft, scheme, full=False, english=english)
                 draft.lines += [f"- {line}" for line in card]
-            shown: set[str] = set()
-            for _, line in lines:
-                body = bare(line.rsplit(" [", 1)[0])
-                if body not in shown:
-                    shown.add(body)
-                    draft.lines.append(_as_item(line))
+            ordered = [line for _, line in lines]
+            draft.lines += [_as_item(line) for line in _distinct(ordered, leads=len(leads))]
         draft.renumber()
 
     def _named_scheme(self, salience: Salience, place: str) -> Chunk | None:
@@ -764,6 +749,25 @@ class ExtractiveAnswerer:
 _LEAD = 100.0  # the score of a lead line: above any sentence's
 _FIELD_LABEL = re.compile(r"^[\w' ]{2,30} : ")
 _ACTION_LINE = re.compile(r"^\s*-?\s*([A-Z]\.\d+\.\d+)\s*:")
+
+
+def _distinct(lines: list[str], limit: int | None = None, *, leads: int = 0) -> list[str]:
+    """``lines`` in order, up to ``limit``, without a line that another one holds: of a list and
+    one of its items, the list is kept, where the first of them was — unless that item is one
+    of the first ``leads`` lines (the facts asked), which stay as they are."""
+    kept: list[tuple[str, str]] = []  # (text without citations, line)
+    for line in lines:
+        body = bare(line.rsplit(" [", 1)[0])
+        if any(body in seen for seen, _ in kept):
+            continue
+        held = next((i for i, (seen, _) in enumerate(kept) if seen in body), None)
+        if held is not None and held >= leads:
+            kept[held] = (body, line)
+            continue
+        kept.append((body, line))
+        if len(kept) == limit:
+            break
+    return [line for _, line in kept]
 
 
 def _as_item(line: str) -> str:
