@@ -159,6 +159,7 @@ def test_a_comparison_gives_each_territory_the_fact_asked(service_url: str) -> N
     payload = post(service_url, "/ask", {"question": question}).json()
     rennes, toulouse = payload["answer"].split("**Toulouse Métropole** :")
     assert "8 à 10K€" in rennes and "15K€ / projet" in toulouse
+    assert toulouse.count("ligne budgétaire de 150K€/an") == 1  # a sentence is not repeated
     _citations_are_exact(payload)
 
 
