@@ -139,9 +139,16 @@ _GENERIC = {
 _NEXT = re.compile(r"\b(prochaine?s?|next|upcoming)\b")
 
 
+# What a question sets aside is not what it asks: "en plus de la dotation", "besides the money".
+_SET_ASIDE = re.compile(
+    r"\b(?:en plus d[eu']|en dehors d[eu']|a part|au-dela d[eu']|besides|apart from|"
+    r"other than|beyond)\s*(?:l'|la |le |les |des |the )?[\w-]+"
+)
+
+
 def need_of(question: str) -> Need | None:
     """The kind of fact the question asks for, if it asks for one."""
-    folded = fold(question)
+    folded = _SET_ASIDE.sub(" ", fold(question))
     need = next((need for need, pattern in _NEEDS if pattern.search(folded)), None)
     if need == "date" and _NEXT.search(folded):
         return "day"

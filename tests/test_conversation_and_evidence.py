@@ -79,6 +79,8 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quel est le salaire de la chargée de mission ?", "amount"),
         ("When does the next call for projects open?", "day"),
         ("Quand le prix a-t-il été créé ?", "date"),
+        ("Qu'est-ce que l'appel à projets apporte en plus de la dotation ?", None),
+        ("Besides the money, what does the prize give?", None),
         ("Did Lille actually hit its insertion target?", "outcome"),
         ("L'objectif de 25 % a-t-il été atteint ?", "outcome"),
         ("Quel objectif la MEL vise-t-elle ?", None),
