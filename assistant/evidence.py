@@ -176,7 +176,9 @@ def has_fact(sentence: str, need: Need) -> bool:
     return bool(_PLACE.search(sentence))
 
 
-# A question asking "per month" or "per square metre" is not answered by a total.
+# What the fact must say when the question asks it: a question asking "per month", "per project"
+# or "per square metre" is not answered by a total, one asking a salary or an interest rate is
+# not answered by a budget or a share of costs.
 _RATES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\b(par mois|chaque mois|mensuel\w*|per month|a month|monthly)\b"),
@@ -210,9 +212,10 @@ _ALSO_COUNTED = re.compile(r"^\s*(?:et|ou|and|or)\s+(?:d[e']\s*|des\s+)?(\w+)")
 @dataclass(frozen=True)
 class FactQuery:
     """What a sentence must hold to answer: a fact of the kind asked, at the rate asked (per
-    month, per year, per m²) and, when the question counts a term of the domain ("combien de
-    SCIC"), that term. Everyday words counted ("combien de postes") are paraphrased too often
-    ("2 ETP") to be required."""
+    month, per year, per project, per m²; a salary, an interest rate) and, when the question
+    counts a term of the domain ("combien de SCIC"), that term. Everyday words counted
+    ("combien de postes") are paraphrased too often ("2 ETP") to be required; they are kept as
+    ``subjects``, for the answer to lead with the sentence that counts each."""
 
     need: Need
     rates: tuple[re.Pattern[str], ...] = ()
