@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -75,25 +76,24 @@ def _citations_are_exact(payload: dict[str, object]) -> None:
         assert f"[{citation['number']}]" in payload["answer"]  # type: ignore[operator]
 
 
+def _ask(service_url: str, question: str) -> dict[str, Any]:
+    """``/ask`` for ``question`` alone; every citation of the answer must quote its document."""
+    payload: dict[str, Any] = post(service_url, "/ask", {"question": question}).json()
+    _citations_are_exact(payload)
+    return payload
+
+
 def test_a_list_question_gets_every_matching_action_with_citations(service_url: str) -> None:
-    payload = post(
-        service_url, "/ask", {"question": "Quelles actions soutiennent l'économie circulaire ?"}
-    ).json()
+    payload = _ask(service_url, "Quelles actions soutiennent l'économie circulaire ?")
     assert payload["abstained"] is False
     assert "A.1.3" in payload["answer"] and "C.2.2" in payload["answer"]
     assert payload["citations"] and payload["generator"] == "extractive"
-    _citations_are_exact(payload)
 
 
 def test_the_axes_are_listed(service_url: str) -> None:
-    payload = post(
-        service_url,
-        "/ask",
-        {"question": "Quels sont les trois axes stratégiques de la feuille de route ?"},
-    ).json()
+    payload = _ask(service_url, "Quels sont les trois axes stratégiques de la feuille de route ?")
     for axis in ("Axe stratégique A", "Axe stratégique B", "Axe stratégique C"):
         assert axis in payload["answer"]
-    _citations_are_exact(payload)
 
 
 @pytest.mark.parametrize(
@@ -110,98 +110,78 @@ def test_the_axes_are_listed(service_url: str) -> None:
 def test_questions_the_document_does_not_answer_are_declined(
     service_url: str, question: str
 ) -> None:
-    payload = post(service_url, "/ask", {"question": question}).json()
+    payload = _ask(service_url, question)
     assert payload["abstained"] is True
     assert payload["answer"].startswith("La feuille de route et son benchmark ne disent rien")
-    _citations_are_exact(payload)
 
 
 def test_a_factoid_leads_with_the_fact(service_url: str) -> None:
-    payload = post(
-        service_url,
-        "/ask",
-        {"question": "Combien rapporte le prix nantais de l'innovation sociale ?"},
-    ).json()
+    payload = _ask(service_url, "Combien rapporte le prix nantais de l'innovation sociale ?")
     assert payload["abstained"] is False
     assert "20 000 €" in payload["answer"].split("\n")[0]
-    _citations_are_exact(payload)
 
 
 def test_a_list_question_naming_two_themes_gets_both_lists(service_url: str) -> None:
     question = "Quelles actions pour l'insertion et pour les recycleries ?"
-    payload = post(service_url, "/ask", {"question": question}).json()
+    payload = _ask(service_url, question)
     answer = payload["answer"]
     assert "thème « insertion »" in answer and "thème « économie circulaire »" in answer
     assert "C.2.2" in answer  # the circular economy's action, through "recycleries"
-    _citations_are_exact(payload)
 
 
 def test_a_list_question_gets_the_list_a_sentence_announces(service_url: str) -> None:
     question = (
         "Quelles étapes internationales et européennes montrent que l'ESS est partout à l'agenda ?"
     )
-    answer = post(service_url, "/ask", {"question": question}).json()["answer"]
+    answer = _ask(service_url, question)["answer"]
     assert all(item in answer for item in ("GSEF", "forum mondial", "plan d'actions européen"))
 
 
 def test_a_factoid_counting_two_things_leads_with_both_numbers(service_url: str) -> None:
     question = "Combien de salariés et de bénévoles dans l'ESS du territoire niortais ?"
-    payload = post(service_url, "/ask", {"question": question}).json()
+    payload = _ask(service_url, question)
     lead = payload["answer"].split("\n\n")[:2]
     assert payload["abstained"] is False
     assert any("12 300 salariés" in line for line in lead), lead
     assert any("29 000 bénévoles" in line for line in lead), lead
-    _citations_are_exact(payload)
 
 
 def test_a_comparison_gives_each_territory_the_fact_asked(service_url: str) -> None:
     question = "Quel montant moyen par projet à Rennes et à Toulouse ?"
-    payload = post(service_url, "/ask", {"question": question}).json()
+    payload = _ask(service_url, question)
     rennes, toulouse = payload["answer"].split("**Toulouse Métropole** :")
     assert "8 à 10K€" in rennes and "15K€ / projet" in toulouse
     assert toulouse.count("ligne budgétaire de 150K€/an") == 1  # a sentence is not repeated
-    _citations_are_exact(payload)
 
 
 def test_a_question_about_a_scheme_gets_its_card(service_url: str) -> None:
-    payload = post(
-        service_url,
-        "/ask",
-        {"question": "La fondation lyonnaise peut-elle financer une étude juridique ?"},
-    ).json()
+    payload = _ask(service_url, "La fondation lyonnaise peut-elle financer une étude juridique ?")
     answer = payload["answer"]
     assert payload["abstained"] is False
     assert "Fondation de soutien à l'innovation sociale" in answer
     for label in ("Montants :", "Conditions :", "Calendrier :"):
         assert label in answer, label
     assert "10 000 €" in answer and "un seul axe de financement" in answer
-    _citations_are_exact(payload)
 
 
 def test_a_scheme_card_says_what_the_scheme_offers_besides_money(service_url: str) -> None:
     question = "Qu'est-ce que l'appel à projets de Grand Poitiers apporte en plus de la dotation ?"
-    payload = post(service_url, "/ask", {"question": question}).json()
+    payload = _ask(service_url, question)
     offers = next(line for line in payload["answer"].split("\n") if "Autres apports :" in line)
     assert "recherche de locaux" in offers and "supports de communication" in offers
-    _citations_are_exact(payload)
 
 
 def test_support_for_a_local_project_ends_with_the_local_support_bodies(service_url: str) -> None:
-    payload = post(
-        service_url,
-        "/ask",
-        {"question": "Je lance une épicerie solidaire vers Niort, qui peut m'accompagner ?"},
-    ).json()
+    payload = _ask(
+        service_url, "Je lance une épicerie solidaire vers Niort, qui peut m'accompagner ?"
+    )
     last = payload["answer"].split("\n")[-1]
     assert last.startswith("Sur Niort Agglo :")
     assert all(name in last for name in ("France Active", "ATIS", "ADEFIP"))
-    _citations_are_exact(payload)
 
 
 def test_english_questions_are_answered_in_english(service_url: str) -> None:
-    payload = post(
-        service_url, "/ask", {"question": "How much is the Nantes social innovation prize worth?"}
-    ).json()
+    payload = _ask(service_url, "How much is the Nantes social innovation prize worth?")
     assert payload["language"] == "en" and payload["answer"].startswith("According to")
     assert "20 000 €" in payload["answer"]
 
