@@ -34,7 +34,7 @@ from assistant.draft import (
     whole_sentences,
     with_its_list,
 )
-from assistant.evidence import FactQuery, Need, Salience, has_fact, need_of, years
+from assistant.evidence import FactQuery, Need, Salience, has_fact, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
 from assistant.retrieve import Retriever, SearchResult
@@ -143,7 +143,7 @@ class ExtractiveAnswerer:
         if reason is not None:
             self._abstain(draft, reason, result, sentences, english=english)
         elif len(places) >= 2:
-            self._comparison(draft, resolved, filters, english=english)
+            self._comparison(draft, resolved, filters, fact, english=english)
         elif result.query.wants_list and self._outline(result.hits) is not None:
             named = self.retriever.themes_named(result.query)
             self._list(draft, result.hits, english=english, named=named)
@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
                 resolved,
                 result.hits,
                 sentences,
-                need_of(resolved),
+                fact.need if fact else None,
                 english=english,
                 whole_lists=result.query.wants_list,
                 leads=self._fact_leads(resolved, fact, sentences, english=english),
@@ -214,18 +214,13 @@ class ExtractiveAnswerer:
         if (
             fact is not None
             and not compared
-            and not self._fact_found(question, fact, sentences, english=english)
+            and not self._fact_sentences(question, fact, sentences, english=english)
         ):
             return fact.need
         best = max((s.similarity for s in sentences), default=0.0)
         if result.vector is not None and best < self.config.min_similarity:
             return "distance"
         return None
-
-    def _fact_found(
-        self, question: str, fact: FactQuery, sentences: list[_Sentence], *, english: bool
-    ) -> bool:
-        return bool(self._fact_sentences(question, fact, sentences, english=english))
 
     def _fact_leads(
         self,
@@ -527,12 +522,17 @@ class ExtractiveAnswerer:
         return members[: self.config.max_items]
 
     def _comparison(
-        self, draft: Draft, question: str, filters: FilterSpec | None, *, english: bool
+        self,
+        draft: Draft,
+        question: str,
+        filters: FilterSpec | None,
+        fact: FactQuery | None,
+        *,
+        english: bool,
     ) -> None:
         """One search per territory named, each with its share of the answer: the scheme it
         is about (name and amounts), then the sentences that say most about the question."""
-        need = need_of(question)
-        fact = FactQuery.of(question, terms=self._terms)
+        need = fact.need if fact else None
         salience = Salience.of(question, self.analyzer)
         per_place = self.config.comparison_lines
         for place in self._places(question):
@@ -607,7 +607,7 @@ class ExtractiveAnswerer:
         if english:
             draft.lines.append(ENGLISH_INTRO)
         salience = Salience.of(question, self.analyzer)
-        need = need_of(question)
+        need = fact.need if fact else None
         # A factoid leads with the fact, then shows where it comes from.
         leads = self._fact_leads(question, fact, sentences, english=english)
         draft.lines += [line for _, line in self._lead_lines(draft, leads, salience, need)]
