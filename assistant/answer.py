@@ -336,16 +336,32 @@ class ExtractiveAnswerer:
         salience = Salience.of(question, self.analyzer)
         chosen: list[tuple[float, str]] = []
         chosen += self._lead_lines(draft, leads, salience, need, whole_lists)
-        for rank, hit in enumerate(hits[: self.config.max_sentences + 2]):
-            limit = self.config.top_unit_sentences if rank == 0 else 1
-            found = self._lines(draft, hit.chunk, sentences, salience, need, limit, whole_lists)
-            chosen += [(score - 0.01 * rank, line) for line, score in found]
+        units = [hit.chunk for hit in hits[: self.config.max_sentences + 2]]
+        chosen += self._best_lines(draft, units, sentences, salience, need, whole_lists)
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         if english:
             draft.lines.append(ENGLISH_INTRO)
         ordered = [line for _, line in chosen]
         draft.lines += _distinct(ordered, self.config.max_sentences, leads=len(leads))
         draft.renumber()
+
+    def _best_lines(
+        self,
+        draft: Draft,
+        units: Sequence[Chunk],
+        sentences: list[_Sentence],
+        salience: Salience,
+        need: Need | None,
+        whole_lists: bool = False,
+    ) -> list[tuple[float, str]]:
+        """The best sentences of ``units`` (best retrieved first) as scored lines: the first
+        unit may give ``top_unit_sentences``, the others one each."""
+        scored: list[tuple[float, str]] = []
+        for rank, unit in enumerate(units):
+            limit = self.config.top_unit_sentences if rank == 0 else 1
+            found = self._lines(draft, unit, sentences, salience, need, limit, whole_lists)
+            scored += [(score - 0.01 * rank, line) for line, score in found]
+        return scored
 
     def _lead_lines(
         self,
@@ -618,11 +634,14 @@ class ExtractiveAnswerer:
                 )
             card = self._card(draft, unit, full=rank == 0, english=english)
             draft.lines += card if rank == 0 else [f"- {line}" for line in card]
-        passages = [h for h in hits if h.chunk.kind == "passage"][:2]
-        for rank, hit in enumerate(passages):
-            limit = self.config.top_unit_sentences if rank == 0 else 1
-            found = self._lines(draft, hit.chunk, sentences, salience, need, limit)
-            draft.lines += [line for line, _ in found if not draft.says(line)]
+        # Then the passages' sentences that best answer, from any retrieved passage: a question
+        # about how a territory works ("what does Toulouse do inside its administration")
+        # is answered by a sentence of its sheet, not by the scheme cards alone.
+        passages = [h.chunk for h in hits if h.chunk.kind == "passage"]
+        chosen = self._best_lines(draft, passages, sentences, salience, need)
+        chosen.sort(key=lambda pair: pair[0], reverse=True)
+        fresh = [line for _, line in chosen if not draft.says(line)]
+        draft.lines += _distinct(fresh, self.config.max_sentences)
         draft.renumber()
 
     def _card(self, draft: Draft, unit: Chunk, *, full: bool, english: bool) -> list[str]:

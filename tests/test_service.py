@@ -171,6 +171,18 @@ def test_a_scheme_card_says_what_the_scheme_offers_besides_money(service_url: st
     assert "recherche de locaux" in offers and "supports de communication" in offers
 
 
+def test_a_scheme_answer_quotes_the_sentence_of_the_sheet_that_answers(service_url: str) -> None:
+    # Toulouse's scheme cards come first, but the answer is a sentence of the benchmark sheet
+    # that is neither the first nor the second passage retrieved.
+    question = (
+        "What does Toulouse do inside its own administration to help social economy projects "
+        "reach calls and funding?"
+    )
+    payload = _ask(service_url, question)
+    assert "**Appel à projets « Toulouse Impact »" in payload["answer"]
+    assert "Un travail intra-services pour infuser les particularités de l'ESS" in payload["answer"]
+
+
 def test_support_for_a_local_project_ends_with_the_local_support_bodies(service_url: str) -> None:
     payload = _ask(
         service_url, "Je lance une épicerie solidaire vers Niort, qui peut m'accompagner ?"
