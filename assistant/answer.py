@@ -261,11 +261,11 @@ class ExtractiveAnswerer:
         shares a content word with the question, or, for a question in English (whose words
         the French text cannot share), is among the closest sentences, or gives a number of
         the thing ``counting`` ("545 établissements"); with ``named``, each names what the
-        question names ("Eco Motiv"); its unit speaks of the year asked, if one is. Closest
+        question names ("Eco Motiv", "GPEC" or its expansion); its unit speaks of the year asked, if one is. Closest
         first."""
         salience = Salience.of(question, self.analyzer)
         proper = _proper_nouns(question) if named else []
-        names = [fold(n) for n in proper if not self.gazetteer.find(n)]
+        names = [self._name_forms(n) for n in proper if not self.gazetteer.find(n)]
         asked_years = years(question)
         found: list[_Sentence] = []
         for rank, sentence in enumerate(sentences[: self.config.fact_window]):
@@ -273,7 +273,7 @@ class ExtractiveAnswerer:
             about = f"{sentence.unit.context} {name} {sentence.text}"
             if not fact.met_by(sentence.text):
                 continue
-            if names and not all(name in fold(about) for name in names):
+            if not all(any(form in fold(about) for form in forms) for forms in names):
                 continue
             if asked_years and not asked_years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
@@ -286,6 +286,13 @@ class ExtractiveAnswerer:
                 continue
             found.append(sentence)
         return found
+
+    def _name_forms(self, name: str) -> tuple[str, ...]:
+        """The ways the text may write a name the question gives: an acronym of the glossary
+        also as its expansion and synonyms ("GPEC", "gestion prévisionnelle des emplois…")."""
+        entry = self.retriever.glossary.lookup(name)
+        forms = (name,) if entry is None else (name, entry.expansion, *entry.synonyms)
+        return tuple(fold(form) for form in forms)
 
     # Writing ------------------------------------------------------------------------------
 
@@ -855,13 +862,15 @@ def _distinct_units(sentences: list[_Sentence]) -> list[_Sentence]:
     return out
 
 
+# Names every unit of the corpus speaks of: they tell no passage from another.
+_EVERYWHERE = frozenset({"ESS", "SSE"})
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
 
 
 def _proper_nouns(question: str) -> list[str]:
     """Capitalised words inside the question (names of structures, people, schemes)."""
     words = [w.rstrip("'’") for w in _CAPITALISED.findall(question.strip())]
-    return [w for w in words if w.upper() != w or len(w) > 4]
+    return [w for w in words if w not in _EVERYWHERE]
 
 
 def _topic(question: str) -> str:

@@ -105,6 +105,7 @@ def test_the_axes_are_listed(service_url: str) -> None:
         "Depuis quelle année le nombre d'emplois ESS progresse-t-il à Niort ?",
         "La métropole lilloise a-t-elle atteint son objectif de 25 % de clauses d'insertion ?",
         "Combien de projets Première Brique a-t-il soutenus en 2020 ?",
+        "Quel montant Nantes Métropole consacre-t-elle à sa GPEC ?",
     ],
 )
 def test_questions_the_document_does_not_answer_are_declined(
