@@ -261,8 +261,8 @@ class ExtractiveAnswerer:
         shares a content word with the question, or, for a question in English (whose words
         the French text cannot share), is among the closest sentences, or gives a number of
         the thing ``counting`` ("545 établissements"); with ``named``, each names what the
-        question names ("Eco Motiv", "GPEC" or its expansion); its unit speaks of the year asked, if one is. Closest
-        first."""
+        question names ("Eco Motiv", "GPEC" or its expansion); its unit speaks of the year
+        asked, if one is. Closest first."""
         salience = Salience.of(question, self.analyzer)
         proper = _proper_nouns(question) if named else []
         names = [self._name_forms(n) for n in proper if not self.gazetteer.find(n)]
