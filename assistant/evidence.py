@@ -74,7 +74,7 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"wages?)\b"
         ),
     ),
-    ("count", re.compile(r"\b(combien de|combien d|nombre de|how many)\b")),
+    ("count", re.compile(r"\b(combien de|combien d|nombre de|nombre d|how many)\b")),
 ]
 
 _AMOUNT = re.compile(r"\d[\d\s.,]*\s?(€|k€|m€|keur|euros?)|\d+\s?%", re.IGNORECASE)
@@ -244,11 +244,23 @@ class FactQuery:
         if not has_fact(sentence, self.need):
             return False
         folded = fold(sentence)
+        if self.need == "count" and any(_only_a_base(s, folded) for s in self.subjects):
+            return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
         if not all(rate.search(folded) for rate in self.rates):
             return False
         if self.counted is None:
             return True
         return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
+
+
+def _only_a_base(subject: str, folded: str) -> bool:
+    """Whether ``subject`` is named in ``folded`` only as the base of a ratio ("pour 1 000
+    habitants")."""
+    named = re.compile(rf"\b{re.escape(subject)}\b")
+    if not named.search(folded):
+        return False
+    bases = re.compile(rf"{_RATIO_BASE.pattern}\s+{re.escape(subject)}\b", re.IGNORECASE)
+    return not named.search(bases.sub(" ", folded))
 
 
 def years(text: str) -> set[str]:

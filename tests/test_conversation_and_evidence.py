@@ -64,6 +64,7 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("What is the maximum grant a project can get?", "amount"),
         ("Combien de salariés chez Emmaüs Prahecq ?", "count"),
         ("Combien de bénévoles au total ? donne les deux chiffres", "count"),
+        ("Quel est le nombre d'habitants de l'agglo ?", "count"),
         ("C'est quand la date limite de dépôt ?", "day"),
         ("Le forum a lieu depuis quelle année ?", "date"),
         ("Combien l'agglo verse-t-elle à France Active ?", "amount"),
@@ -120,6 +121,16 @@ def test_the_base_of_a_ratio_is_not_a_count() -> None:
     assert not has_fact("un taux de salariés pour 1 000 habitants supérieur", "count")
     assert not has_fact("the rate per 1,000 inhabitants", "count")
     assert has_fact("4,5 établissements pour 1 000 habitants", "count")
+
+
+def test_a_count_per_thing_does_not_count_that_thing() -> None:
+    inhabitants = FactQuery.of("Quel est le nombre d'habitants de l'agglo ?")
+    assert inhabitants is not None
+    assert not inhabitants.met_by("4,5 établissements de l'ESS pour 1 000 habitants")
+    assert inhabitants.met_by("L'agglo compte 120 000 habitants, soit 4,5 pour 1 000 habitants")
+    establishments = FactQuery.of("Combien d'établissements de l'ESS ?")
+    assert establishments is not None
+    assert establishments.met_by("4,5 établissements de l'ESS pour 1 000 habitants")
 
 
 def test_a_deadline_wants_a_calendar_date_not_a_year() -> None:
