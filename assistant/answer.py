@@ -643,8 +643,16 @@ class ExtractiveAnswerer:
             draft.lines += card if rank == 0 else [f"- {line}" for line in card]
         # Then the passages' sentences that best answer, from any retrieved passage: a question
         # about how a territory works ("what does Toulouse do inside its administration")
-        # is answered by a sentence of its sheet, not by the scheme cards alone.
-        passages = [h.chunk for h in hits if h.chunk.kind == "passage"]
+        # is answered by a sentence of its sheet, not by the scheme cards alone. Passages are
+        # those of the territory the question names, if it names one.
+        places = set(self._places(question))
+        passages = [
+            h.chunk
+            for h in hits
+            if h.chunk.kind == "passage"
+            and h.score >= self.config.list_item_ratio * best
+            and places <= territories_of(h.chunk)
+        ]
         chosen = self._best_lines(draft, passages, sentences, salience, need)
         chosen.sort(key=lambda pair: pair[0], reverse=True)
         fresh = [line for _, line in chosen if not draft.says(line)]

@@ -184,6 +184,14 @@ def test_a_scheme_answer_quotes_the_sentence_of_the_sheet_that_answers(service_u
     assert "Un travail intra-services pour infuser les particularités de l'ESS" in payload["answer"]
 
 
+def test_a_scheme_answer_quotes_passages_of_the_territory_named(service_url: str) -> None:
+    question = "À part l'argent, qu'est-ce que Grand Poitiers peut offrir aux gagnants ?"
+    payload = _ask(service_url, question)
+    passages = [c for c in payload["citations"] if c["id"].startswith("passage:")]
+    assert passages
+    assert all("(Grand Poitiers)" in c["source"]["section"] for c in passages), passages
+
+
 def test_support_for_a_local_project_ends_with_the_local_support_bodies(service_url: str) -> None:
     payload = _ask(
         service_url, "Je lance une épicerie solidaire vers Niort, qui peut m'accompagner ?"
