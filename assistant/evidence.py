@@ -246,11 +246,31 @@ class FactQuery:
         folded = fold(sentence)
         if self.need == "count" and any(_only_a_base(s, folded) for s in self.subjects):
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
+        if self.need == "count" and _counts_only_parts(folded, self.subjects):
+            return False  # "une feuille de route en 5 axes" counts no jobs
         if not all(rate.search(folded) for rate in self.rates):
             return False
         if self.counted is None:
             return True
         return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
+
+
+# The parts of a plan or a text: a number of them ("5 axes", "4 champs d'action") counts no
+# thing of the world a question may count (jobs, projects, inhabitants).
+_PARTS = re.compile(
+    r"^(axes?|actions?|champs?|piliers?|categories?|domaines?|orientations?|objectifs?|volets?|"
+    r"chantiers?|thematiques?|themes?|enjeux|priorites?|etapes?|phases?)$"
+)
+_COUNT = re.compile(r"\b(\d+(?:[\s.,]\d+)*)\s+(?:d[e']\s*)?([a-z]+)")
+
+
+def _counts_only_parts(folded: str, subjects: tuple[str, ...]) -> bool:
+    """Whether every number of ``folded`` counts parts of a plan, when none of ``subjects`` is
+    one."""
+    if not subjects or any(_PARTS.match(subject) for subject in subjects):
+        return False
+    nouns = [noun for number, noun in _COUNT.findall(folded) if not _YEAR.fullmatch(number)]
+    return bool(nouns) and all(_PARTS.match(noun) for noun in nouns)
 
 
 def _only_a_base(subject: str, folded: str) -> bool:

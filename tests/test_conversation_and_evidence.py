@@ -123,6 +123,15 @@ def test_the_base_of_a_ratio_is_not_a_count() -> None:
     assert has_fact("4,5 établissements pour 1 000 habitants", "count")
 
 
+def test_a_number_of_parts_of_a_plan_counts_no_thing_of_the_world() -> None:
+    jobs = FactQuery.of("Combien d'emplois les lauréats ont-ils créés ?")
+    assert jobs is not None
+    assert not jobs.met_by("une feuille de route ESS votée en 2021 et articulée en 5 axes")
+    assert jobs.met_by("les lauréats ont créé 40 emplois, selon les 5 axes du prix")
+    axes = FactQuery.of("Combien d'axes compte la feuille de route ?")
+    assert axes is not None and axes.met_by("une feuille de route articulée en 5 axes")
+
+
 def test_a_count_per_thing_does_not_count_that_thing() -> None:
     inhabitants = FactQuery.of("Quel est le nombre d'habitants de l'agglo ?")
     assert inhabitants is not None
