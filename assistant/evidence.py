@@ -70,7 +70,7 @@ _NEEDS: list[tuple[Need, re.Pattern[str]]] = [
             r"ceiling|(aide|subvention|financement) maximum|"
             r"quels? (est |sont )?(le |les )?(montants? du )?loyers?|loyer mensuel|"
             r"what('s| is) the rent|how much is the rent|"
-            r"taux d'interet|interest rate|quel taux|what rate|salaires?|remuneration|salary|"
+            r"taux|rates?|salaires?|remuneration|salary|"
             r"wages?)\b"
         ),
     ),

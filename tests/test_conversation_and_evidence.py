@@ -76,6 +76,8 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Où seront situés les lieux totem ?", "place"),
         ("Quel est le loyer d'un bureau à l'hôtel d'activités ?", "amount"),
         ("What interest rate does the fund charge?", "amount"),
+        ("What is the occupancy rate of the building?", "amount"),
+        ("Quel est le taux d'occupation des hôtels d'activités ?", "amount"),
         ("Les loyers sont-ils bas ?", None),
         ("Quel est le salaire de la chargée de mission ?", "amount"),
         ("When does the next call for projects open?", "day"),
