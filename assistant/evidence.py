@@ -246,8 +246,8 @@ class FactQuery:
         folded = fold(sentence)
         if self.need == "count" and any(_only_a_base(s, folded) for s in self.subjects):
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
-        if self.need == "count" and _counts_only_parts(folded, self.subjects):
-            return False  # "une feuille de route en 5 axes" counts no jobs
+        if self.need == "count" and _counts_other_things(folded, self.subjects):
+            return False  # "en 5 axes" counts no jobs, "25 projets" no people
         if not all(rate.search(folded) for rate in self.rates):
             return False
         if self.counted is None:
@@ -255,6 +255,19 @@ class FactQuery:
         return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
 
 
+# Kinds of things a question counts, each in the words a count of it may be given in
+# ("combien d'emplois" is answered by "12 300 salariés", "combien de postes" by "2 ETP"). A
+# number of things of another kind does not answer: "25 projets" for "combien de personnes".
+_KINDS: tuple[frozenset[str], ...] = (
+    frozenset({"emplois", "salaries", "etp", "postes"}),
+    frozenset({"personnes", "habitants", "benevoles", "salaries", "participants", "beneficiaires"}),
+    frozenset(
+        {"structures", "etablissements", "entreprises", "associations", "cooperatives", "acteurs"}
+    ),
+    frozenset({"projets", "initiatives", "laureats", "dossiers", "candidatures"}),
+    frozenset({"lieux", "sites", "batiments", "hotels", "locaux", "espaces", "ensembles"}),
+    frozenset({"annees", "ans", "mois", "semaines", "jours"}),
+)
 # The parts of a plan or a text: a number of them ("5 axes", "4 champs d'action") counts no
 # thing of the world a question may count (jobs, projects, inhabitants).
 _PARTS = re.compile(
@@ -264,13 +277,22 @@ _PARTS = re.compile(
 _COUNT = re.compile(r"\b(\d+(?:[\s.,]\d+)*)\s+(?:d[e']\s*)?([a-z]+)")
 
 
-def _counts_only_parts(folded: str, subjects: tuple[str, ...]) -> bool:
-    """Whether every number of ``folded`` counts parts of a plan, when none of ``subjects`` is
-    one."""
-    if not subjects or any(_PARTS.match(subject) for subject in subjects):
-        return False
+def _kinds(word: str) -> set[int]:
+    plural = word if word.endswith(("s", "x")) else f"{word}s"
+    return {index for index, kind in enumerate(_KINDS) if plural in kind}
+
+
+def _counts_other_things(folded: str, subjects: tuple[str, ...]) -> bool:
+    """Whether every number of ``folded`` counts things of another kind than ``subjects``:
+    parts of a plan ("en 5 axes") when no part is asked, or things of a known kind other
+    than the one asked ("25 projets" for "personnes")."""
     nouns = [noun for number, noun in _COUNT.findall(folded) if not _YEAR.fullmatch(number)]
-    return bool(nouns) and all(_PARTS.match(noun) for noun in nouns)
+    if not subjects or not nouns:
+        return False
+    if all(_PARTS.match(noun) for noun in nouns):
+        return not any(_PARTS.match(subject) for subject in subjects)
+    asked = {kind for subject in subjects for kind in _kinds(subject)}
+    return bool(asked) and all(_kinds(noun) and not _kinds(noun) & asked for noun in nouns)
 
 
 def _only_a_base(subject: str, folded: str) -> bool:

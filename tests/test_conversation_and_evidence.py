@@ -134,6 +134,17 @@ def test_a_number_of_parts_of_a_plan_counts_no_thing_of_the_world() -> None:
     assert axes is not None and axes.met_by("une feuille de route articulée en 5 axes")
 
 
+def test_a_number_of_things_of_another_kind_does_not_answer() -> None:
+    people = FactQuery.of("Combien de personnes participent chaque année aux ateliers ?")
+    assert people is not None
+    assert not people.met_by("le soutien à l'émergence de 25 projets par an")
+    assert people.met_by("les ateliers réunissent 120 participants par an")
+    posts = FactQuery.of("Combien de postes au service ESS ?")
+    assert posts is not None and posts.met_by("Le service ESS est structuré autour de 2 ETP")
+    hours = FactQuery.of("Combien d'heures d'insertion ?")  # a kind the rule does not know
+    assert hours is not None and hours.met_by("un objectif de 25 projets par an")
+
+
 def test_a_count_per_thing_does_not_count_that_thing() -> None:
     inhabitants = FactQuery.of("Quel est le nombre d'habitants de l'agglo ?")
     assert inhabitants is not None
