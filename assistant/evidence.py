@@ -215,7 +215,9 @@ class FactQuery:
     month, per year, per project, per m²; a salary, an interest rate) and, when the question
     counts a term of the domain ("combien de SCIC"), that term. Everyday words counted
     ("combien de postes") are paraphrased too often ("2 ETP") to be required; they are kept as
-    ``subjects``, for the answer to lead with the sentence that counts each."""
+    ``subjects``, for the answer to lead with the sentence that counts each, and a sentence
+    that names them only as a ratio's base ("pour 1 000 habitants") or counts only things of
+    another kind ("5 axes", "25 projets" for people) does not answer."""
 
     need: Need
     rates: tuple[re.Pattern[str], ...] = ()
@@ -278,6 +280,7 @@ _COUNT = re.compile(r"\b(\d+(?:[\s.,]\d+)*)\s+(?:d[e']\s*)?([a-z]+)")
 
 
 def _kinds(word: str) -> set[int]:
+    """The kinds of things ``word`` (folded) counts, by their place in ``_KINDS``."""
     plural = word if word.endswith(("s", "x")) else f"{word}s"
     return {index for index, kind in enumerate(_KINDS) if plural in kind}
 
