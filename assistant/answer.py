@@ -34,7 +34,7 @@ from assistant.draft import (
     whole_sentences,
     with_its_list,
 )
-from assistant.evidence import FactQuery, Need, Salience, has_fact, years
+from assistant.evidence import FactQuery, Need, Salience, counts, has_fact, years
 from assistant.filters import FilterSpec
 from assistant.lexical import FrenchAnalyzer
 from assistant.retrieve import Retriever, SearchResult
@@ -278,7 +278,7 @@ class ExtractiveAnswerer:
             if asked_years and not asked_years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
             if counting is not None:
-                if _counts(sentence.text, counting, self.analyzer):
+                if counts(sentence.text, counting, self.analyzer):
                     found.append(sentence)
                 continue
             lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
@@ -564,14 +564,8 @@ class ExtractiveAnswerer:
             sentences = self._sentences(result)
             leads = self._fact_leads(question, fact, sentences, english=english, named=False)
             lines = self._lead_lines(draft, leads, salience, need)
-            for rank, hit in enumerate(result.hits[:per_place]):
-                limit = self.config.top_unit_sentences if rank == 0 else 1
-                lines += [
-                    (score, line)
-                    for line, score in self._lines(
-                        draft, hit.chunk, sentences, salience, need, limit
-                    )
-                ]
+            units = [hit.chunk for hit in result.hits[:per_place]]
+            lines += self._best_lines(draft, units, sentences, salience, need)
             lines.sort(key=lambda pair: pair[0], reverse=True)
             draft.lines.append(f"**{place}** :")
             scheme = self._named_scheme(salience, place) or next(
@@ -736,8 +730,8 @@ class ExtractiveAnswerer:
         return schemes >= 1 and bool(_SUPPORT_WORDS.search(fold(question)))
 
     def _local_support(self, draft: Draft, question: str, *, english: bool) -> None:
-        """A question about support for a project in the Niort area (or anywhere unnamed) ends
-        with the local support bodies the roadmap names, quoted."""
+        """A question about support for a project in the home territory (or anywhere unnamed)
+        ends with the local support bodies the roadmap names, quoted."""
         places = {place.name for place in self.gazetteer.find(question)}
         if places - {self.gazetteer.home} or not _SUPPORT_WORDS.search(fold(question)):
             return
@@ -835,15 +829,6 @@ def _cite_facts(draft: Draft, unit: Chunk, facts: list[CardLine]) -> str:
     if run:
         flush()
     return " ; ".join(parts)
-
-
-def _counts(text: str, subject: str, analyzer: FrenchAnalyzer) -> bool:
-    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux")."""
-    stems = analyzer(subject)
-    if not stems:
-        return False
-    pattern = rf"\d[\d\s.,]*\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
-    return re.search(pattern, fold(text)) is not None
 
 
 def _sheet(unit: Chunk) -> str:

@@ -298,6 +298,15 @@ def _counts_other_things(folded: str, subjects: tuple[str, ...]) -> bool:
     return bool(asked) and all(_kinds(noun) and not _kinds(noun) & asked for noun in nouns)
 
 
+def counts(text: str, subject: str, analyzer: FrenchAnalyzer) -> bool:
+    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux")."""
+    stems = analyzer(subject)
+    if not stems:
+        return False
+    pattern = rf"\d[\d\s.,]*\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
+    return re.search(pattern, fold(text)) is not None
+
+
 def _only_a_base(subject: str, folded: str) -> bool:
     """Whether ``subject`` is named in ``folded`` only as the base of a ratio ("pour 1 000
     habitants")."""
