@@ -1,11 +1,11 @@
 """A support scheme as a card: what it gives, to whom, on which conditions, when.
 
 A project holder asking about a scheme needs its amounts, what else it offers (support, premises,
-visibility), its conditions and its calendar, not
-the one sentence closest to the question. The card is drawn from the scheme's record; every line
-that repeats the document's words (amount notes, conditions, calendar, contact) is found in the
-document and cited there, so its citation shows exactly that passage. Lines the record sums up
-in its own words (summary, type, amounts in figures) cite the passage the record quotes.
+visibility), its conditions and its calendar, not the one sentence closest to the question. The
+card is drawn from the scheme's record; every line that repeats the document's words (amount
+notes, offers, conditions, calendar, contact) is found in the document and cited there, so its
+citation shows exactly that passage. Lines the record sums up in its own words (summary, type,
+amounts in figures) cite the passage the record quotes.
 """
 
 from __future__ import annotations
