@@ -125,34 +125,33 @@ def test_the_base_of_a_ratio_is_not_a_count() -> None:
     assert has_fact("4,5 établissements pour 1 000 habitants", "count")
 
 
-def test_a_number_of_parts_of_a_plan_counts_no_thing_of_the_world() -> None:
-    jobs = FactQuery.of("Combien d'emplois les lauréats ont-ils créés ?")
-    assert jobs is not None
-    assert not jobs.met_by("une feuille de route ESS votée en 2021 et articulée en 5 axes")
-    assert jobs.met_by("les lauréats ont créé 40 emplois, selon les 5 axes du prix")
-    axes = FactQuery.of("Combien d'axes compte la feuille de route ?")
-    assert axes is not None and axes.met_by("une feuille de route articulée en 5 axes")
+_JOBS = "Combien d'emplois les lauréats ont-ils créés ?"
+_PEOPLE = "Combien de personnes participent chaque année ?"
+_INHABITANTS = "Quel est le nombre d'habitants de l'agglo ?"
 
 
-def test_a_number_of_things_of_another_kind_does_not_answer() -> None:
-    people = FactQuery.of("Combien de personnes participent chaque année aux ateliers ?")
-    assert people is not None
-    assert not people.met_by("le soutien à l'émergence de 25 projets par an")
-    assert people.met_by("les ateliers réunissent 120 participants par an")
-    posts = FactQuery.of("Combien de postes au service ESS ?")
-    assert posts is not None and posts.met_by("Le service ESS est structuré autour de 2 ETP")
-    hours = FactQuery.of("Combien d'heures d'insertion ?")  # a kind the rule does not know
-    assert hours is not None and hours.met_by("un objectif de 25 projets par an")
-
-
-def test_a_count_per_thing_does_not_count_that_thing() -> None:
-    inhabitants = FactQuery.of("Quel est le nombre d'habitants de l'agglo ?")
-    assert inhabitants is not None
-    assert not inhabitants.met_by("4,5 établissements de l'ESS pour 1 000 habitants")
-    assert inhabitants.met_by("L'agglo compte 120 000 habitants, soit 4,5 pour 1 000 habitants")
-    establishments = FactQuery.of("Combien d'établissements de l'ESS ?")
-    assert establishments is not None
-    assert establishments.met_by("4,5 établissements de l'ESS pour 1 000 habitants")
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # A number of a plan's parts counts no thing of the world…
+        (_JOBS, "votée en 2021 et articulée en 5 axes", False),
+        (_JOBS, "40 emplois, selon les 5 axes du prix", True),
+        ("Combien d'axes compte la feuille de route ?", "articulée en 5 axes", True),
+        # …nor does a number of things of another kind, when both kinds are known…
+        (_PEOPLE, "l'émergence de 25 projets par an", False),
+        (_PEOPLE, "120 participants par an", True),
+        ("Combien de postes au service ESS ?", "structuré autour de 2 ETP", True),
+        ("Combien d'heures d'insertion ?", "25 projets par an", True),  # a kind not known
+        # …nor the base of a ratio.
+        (_INHABITANTS, "4,5 établissements pour 1 000 habitants", False),
+        (_INHABITANTS, "120 000 habitants, soit 4,5 pour 1 000 habitants", True),
+        ("Combien d'établissements de l'ESS ?", "4,5 établissements pour 1 000 habitants", True),
+    ],
+)
+def test_what_a_count_is_of(question: str, sentence: str, answers: bool) -> None:
+    fact = FactQuery.of(question)
+    assert fact is not None and fact.need == "count"
+    assert fact.met_by(sentence) is answers
 
 
 def test_a_deadline_wants_a_calendar_date_not_a_year() -> None:
