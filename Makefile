@@ -20,7 +20,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[st,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install everything to run and test the assistant
+# axe-core (MPL-2.0), the accessibility checker the browser tests inject, from the npm registry.
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+$(AXE): $(STAMP)
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@$(AXE_VERSION); \
+	else echo "warning: npm not found (apt-get install npm): the browser tests' accessibility check is skipped"; fi
+
+install: $(STAMP) $(AXE) ## create .venv and install everything to run and test the assistant
 
 build: install ## build (or update) the index from corpus/
 	$(BIN)/assistant build

@@ -1,10 +1,22 @@
-"""Chat: cited answers, streamed, with follow-up questions and feedback."""
+"""Chat: cited answers, streamed, with the sources by document, follow-ups and one vote."""
+
+from typing import Any
 
 import streamlit as st
 
+from assistant.ui.chat import (
+    REASONS,
+    follow_ups,
+    group_by_document,
+    passage_link,
+    related,
+    rewritten,
+    vote_comment,
+    with_chips,
+)
 from assistant.ui.client import ClientError
-from assistant.ui.state import client, feedback_store
-from assistant.ui.text import conversation_markdown
+from assistant.ui.state import client, feedback_store, records_by_id
+from assistant.ui.text import conversation_markdown, escape_markdown
 
 EXAMPLES = [
     "Quelles actions soutiennent l'économie circulaire ?",
@@ -13,45 +25,123 @@ EXAMPLES = [
     "Combien rapporte le prix nantais de l'innovation sociale ?",
 ]
 
-st.title("Assistant ESS — Niort Agglo")
+st.title("Assistant ESS")
 st.caption(
     "Questions sur la feuille de route ESS et innovation sociale 2023-2026 et son benchmark."
 )
-messages: list[dict] = st.session_state.setdefault("messages", [])
+messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
+votes: dict[int, dict[str, Any]] = st.session_state.setdefault("votes", {})
+asked: str | None = st.session_state.pop("ask_next", None)
 
 
-def show_answer(message: dict, index: int) -> None:
-    if message.get("abstained"):
-        st.info("La feuille de route ne répond pas à cette question ; voici ce qui s'en rapproche.")
-    if message.get("notice"):
-        st.caption(message["notice"])
-    for citation in message.get("citations", []):
-        source = citation["source"]
-        with st.expander(f"[{citation['number']}] {source['section'] or source['document']}"):
-            st.text(citation["text"])
-            st.caption(f"{source['document']}, caractères {source['start']}–{source['end']}")
-    with st.popover("Votre avis", use_container_width=False):
+def show_sources(message: dict[str, Any]) -> None:
+    citations = message.get("citations", [])
+    if not citations:
+        return
+    with st.expander(f"Sources ({len(citations)})"):
+        for document, cited in group_by_document(citations):
+            st.markdown(f"**{escape_markdown(document)}**")
+            for citation in cited:
+                source = citation["source"]
+                section = escape_markdown(source["section"] or "passage")
+                st.markdown(
+                    f":blue-background[{citation['number']}] {section} · "
+                    f"[voir dans le document]({passage_link(source)})"
+                )
+                st.markdown("> " + escape_markdown(" ".join(str(citation["text"]).split())))
+
+
+def show_vote(message: dict[str, Any], index: int) -> None:
+    vote = votes.get(index)
+    if vote and vote.get("sent"):
+        verdict = "utile" if vote["useful"] else "pas utile"
+        reasons = f" ({', '.join(vote['reasons'])})" if vote.get("reasons") else ""
+        st.success(f"Votre avis : réponse {verdict}{reasons}. Merci !", icon="✅")
+        return
+    st.markdown("**Cette réponse vous a-t-elle aidé ?**")
+    up, down, _ = st.columns([1, 1, 4])
+    if up.button("👍 Utile", key=f"up-{index}", help="Réponse utile"):
+        feedback_store().add(message["question"], message["content"], useful=True)
+        votes[index] = {"useful": True, "sent": True}
+        st.rerun()
+    if down.button("👎 Pas utile", key=f"down-{index}", help="Réponse pas utile"):
+        votes[index] = {"useful": False, "sent": False}
+    vote = votes.get(index)
+    if vote and not vote["useful"]:
+        reasons = st.pills(
+            "Qu'est-ce qui ne va pas ?", REASONS, selection_mode="multi", key=f"reasons-{index}"
+        )
         comment = st.text_input("Commentaire (facultatif)", key=f"comment-{index}")
-        useful, useless = st.columns(2)
-        if useful.button("👍 Utile", key=f"up-{index}"):
-            feedback_store().add(message["question"], message["content"], useful=True,
-                                 comment=comment)  # fmt: skip
-            st.toast("Merci pour votre retour !")
-        if useless.button("👎 Pas utile", key=f"down-{index}"):
-            feedback_store().add(message["question"], message["content"], useful=False,
-                                 comment=comment)  # fmt: skip
-            st.toast("Merci, ce retour aide à améliorer l'assistant.")
+        if st.button("Envoyer l'avis", key=f"send-{index}", type="primary"):
+            feedback_store().add(
+                message["question"],
+                message["content"],
+                useful=False,
+                comment=vote_comment(reasons or [], comment),
+            )
+            votes[index] = {"useful": False, "sent": True, "reasons": list(reasons or [])}
+            st.rerun()
 
+
+def show_answer(message: dict[str, Any], index: int, *, latest: bool) -> None:
+    understood = rewritten(message["question"], message.get("resolved_question"))
+    if understood:
+        st.caption(f"Question comprise : {escape_markdown(understood)}")
+    if message.get("abstained"):
+        st.info("Le corpus ne répond pas à cette question ; voici ce qui s'en rapproche.")
+    numbers = [c["number"] for c in message.get("citations", [])]
+    st.markdown(with_chips(message["content"], numbers))
+    if message.get("notice"):
+        st.caption(escape_markdown(message["notice"]))
+    show_sources(message)
+    more = related(message)
+    if more:
+        with st.expander("Pour aller plus loin"):
+            for item in more:
+                st.markdown(f"- {escape_markdown(item)}")
+    if latest:
+        suggestions = follow_ups(message, records_by_id())
+        if suggestions:
+            st.markdown("**Questions suivantes possibles**")
+            for number, suggestion in enumerate(suggestions):
+                if st.button(suggestion, key=f"next-{index}-{number}"):
+                    st.session_state["ask_next"] = suggestion
+                    st.rerun()
+    show_vote(message, index)
+
+
+with st.container(horizontal=True):
+    if st.button("Nouvelle conversation", disabled=not messages, icon="🆕"):
+        st.session_state["messages"] = []
+        st.session_state["votes"] = {}
+        st.rerun()
+    st.download_button(
+        "Exporter la conversation",
+        data=conversation_markdown(messages),
+        file_name="conversation-ess.md",
+        mime="text/markdown",
+        disabled=not messages,
+        icon="⬇️",
+        help="La conversation et ses citations, en Markdown",
+    )
+    st.download_button(
+        "Exporter les avis (CSV)",
+        data=feedback_store().to_csv(),
+        file_name="avis-assistant-ess.csv",
+        mime="text/csv",
+        icon="⬇️",
+    )
 
 for index, message in enumerate(messages):
     with st.chat_message(message["role"]):
-        st.markdown(message["content"])
         if message["role"] == "assistant":
-            show_answer(message, index)
+            show_answer(message, index, latest=index == len(messages) - 1)
+        else:
+            st.markdown(escape_markdown(message["content"]))
 
-question = st.chat_input("Posez votre question sur l'ESS à Niort Agglo…")
+question = st.chat_input("Posez votre question sur l'ESS…") or asked
 if not messages and question is None:
-    st.write("Exemples de questions :")
+    st.markdown("**Exemples de questions :**")
     for example in EXAMPLES:
         if st.button(example, key=f"example-{example}"):
             question = example
@@ -60,9 +150,9 @@ if question:
     history = [{"role": m["role"], "content": m["content"]} for m in messages][-10:]
     messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
-        final: dict = {}
+        final: dict[str, Any] = {}
         tokens: list[str] = []
 
         def stream():  # type: ignore[no-untyped-def]
@@ -70,36 +160,30 @@ if question:
                 if kind == "token":
                     tokens.append(data)
                     yield data
+                elif kind == "reset":
+                    tokens.clear()
                 elif kind == "answer":
                     final.update(data)
 
+        placeholder = st.empty()
         try:
-            st.write_stream(stream())
+            with placeholder.container():
+                st.write_stream(stream())
         except ClientError as error:
+            placeholder.empty()
             st.error(str(error))
             messages.pop()
         else:
-            message = {"role": "assistant", "content": final.get("answer", "".join(tokens)),
-                       "question": question, "citations": final.get("citations", []),
-                       "abstained": final.get("abstained", False),
-                       "notice": final.get("notice")}  # fmt: skip
+            placeholder.empty()
+            message = {
+                "role": "assistant",
+                "content": final.get("answer", "".join(tokens)),
+                "question": question,
+                "citations": final.get("citations", []),
+                "resolved_question": final.get("resolved_question"),
+                "related": final.get("related", []),
+                "abstained": final.get("abstained", False),
+                "notice": final.get("notice"),
+            }
             messages.append(message)
-            show_answer(message, len(messages) - 1)
-
-with st.sidebar:
-    if st.button("Nouvelle conversation", disabled=not messages):
-        st.session_state["messages"] = []
-        st.rerun()
-    st.download_button(
-        "Exporter la conversation (Markdown)",
-        data=conversation_markdown(messages),
-        file_name="conversation-ess.md",
-        mime="text/markdown",
-        disabled=not messages,
-    )
-    st.download_button(
-        "Exporter les avis (CSV)",
-        data=feedback_store().to_csv(),
-        file_name="avis-assistant-ess.csv",
-        mime="text/csv",
-    )
+            show_answer(message, len(messages) - 1, latest=True)

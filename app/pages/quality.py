@@ -1,38 +1,144 @@
-"""Qualité: the latest evaluation report (evals/reports/)."""
+"""Qualité: the latest evaluation in words against its targets, the trend by revision, and the
+questions that fail with what was expected and what the assistant answers."""
 
 import json
 from pathlib import Path
+from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-REPORTS = Path(__file__).resolve().parents[2] / "evals" / "reports"
+from assistant.ui.client import ClientError
+from assistant.ui.quality import (
+    HEADLINES,
+    failing,
+    headlines,
+    load_yaml,
+    median_length,
+    percent,
+    read_history,
+    trend,
+)
+from assistant.ui.state import client
+from assistant.ui.text import escape_markdown
 
-st.title("Qualité")
+EVALS = Path(__file__).resolve().parents[2] / "evals"
+REPORTS = EVALS / "reports"
+
+st.title("Qualité des réponses")
 report_path = REPORTS / "latest.json"
 if not report_path.exists():
     st.info("Aucun rapport d'évaluation : lancez « make eval ».")
     st.stop()
 report = json.loads(report_path.read_text(encoding="utf-8"))
 meta = report["meta"]
-st.caption(f"Révision {meta['revision']}, {meta['created_at']} — {meta['questions']} questions "
-           f"({meta['answerable']} avec réponse).")  # fmt: skip
-rows = [{"configuration": r["name"], **r["overall"], **{f"{k} ms": v
-         for k, v in r["latency_ms"].items()}} for r in report["results"]]  # fmt: skip
-st.subheader("Recherche : toutes les questions")
-st.dataframe(pd.DataFrame(rows).set_index("configuration"))
-default = next(r for r in report["results"] if r["name"] == report["default"])
-st.subheader(f"Configuration par défaut ({report['default']}) par type de question")
-st.dataframe(pd.DataFrame(default["by_group"]).T)
-if (REPORTS / "latest.png").exists():
-    st.image(str(REPORTS / "latest.png"))
-if report.get("answers"):
-    answers = report["answers"]
-    st.subheader("Réponses")
-    st.dataframe(pd.DataFrame({"valeur": {
-        "réponses avec tous les faits clés": answers["answered_with_key_facts"],
-        "faits clés trouvés (moyenne)": answers["key_fact_recall"],
-        "questions sans réponse déclinées": answers["abstained_on_unanswerable"],
-        "questions avec réponse déclinées à tort": answers["wrongly_abstained"],
-        "citations exactes": answers["exact_citations"],
-    }}))  # fmt: skip
+answers: dict[str, Any] = report.get("answers") or {}
+st.caption(
+    f"Dernière évaluation : révision {meta['revision']}, {meta['created_at'][:10]}, "
+    f"{meta['questions']} questions de test ({meta['answerable']} ont une réponse dans le "
+    "corpus)."
+)
+if not answers:
+    st.info("Ce rapport ne mesure pas les réponses : lancez « make eval ».")
+    st.stop()
+
+thresholds = load_yaml(EVALS / "thresholds.yaml") or {}
+figures = headlines(answers, thresholds)
+st.subheader("En bref")
+columns = st.columns(min(len(figures), 3) or 1)
+for number, figure in enumerate(figures):
+    met = figure.met
+    delta = None if met is None else ("objectif atteint" if met else "objectif non atteint")
+    target = (
+        ""
+        if figure.target is None
+        else f"objectif {'≥' if figure.higher_is_better else '≤'} {percent(figure.target)}"
+    )
+    columns[number % len(columns)].metric(
+        figure.label,
+        percent(figure.value),
+        delta=delta,
+        delta_color="normal" if met else "inverse",
+        help=f"{figure.explanation.capitalize()}. {target}".strip(),
+    )
+length = median_length(answers)
+if length is not None:
+    st.metric("Longueur médiane des réponses", f"{length:g}")
+for figure in figures:
+    st.markdown(f"- {figure.sentence()}")
+
+with st.expander("Que veulent dire ces mesures ?"):
+    for _key, label, explanation, _higher in HEADLINES:
+        st.markdown(f"- **{label}** : {explanation}.")
+    st.markdown(
+        "- **Faits attendus** : les mots ou chiffres qu'une bonne réponse doit contenir, "
+        "écrits avec chaque question de test (evals/gold.yaml).\n"
+        "- **Révision** : la version du code évaluée (identifiant git)."
+    )
+
+st.subheader("Évolution")
+rows = trend(read_history(REPORTS / "history.json"), report)
+if len(rows) >= 2:
+    labels = {key: label for key, label, _e, _h in HEADLINES}
+    frame = pd.DataFrame(rows)
+    long = frame.melt(id_vars=["revision", "created_at"], var_name="mesure", value_name="valeur")
+    long = long.dropna().assign(mesure=lambda f: f["mesure"].map(labels))
+    chart = (
+        alt.Chart(long, title="Mesures par révision évaluée")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "revision:N",
+                title="Révision (de la plus ancienne à la plus récente)",
+                sort=list(frame["revision"]),
+            ),
+            y=alt.Y("valeur:Q", title="Part des questions", axis=alt.Axis(format="%")),
+            color=alt.Color("mesure:N", title="Mesure", legend=alt.Legend(orient="bottom")),
+            tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
+        )
+    )
+    st.altair_chart(chart, use_container_width=True)
+    with st.expander("Tableau de l'évolution"):
+        st.table(
+            frame.rename(
+                columns={"revision": "Révision", "created_at": "Date", **labels}
+            ).set_index("Révision")
+        )
+else:
+    st.caption("Un seul rapport : l'évolution apparaîtra après la prochaine évaluation.")
+
+st.subheader("Questions en échec")
+gold = load_yaml(EVALS / "gold.yaml") or []
+failures = failing(answers, gold)
+kinds = sorted({row["kind"] for row in failures})
+chosen = st.multiselect("Type de question", kinds, default=kinds)
+shown = [row for row in failures if row["kind"] in chosen]
+st.caption(f"{len(shown)} question(s) sur {len(failures)} en échec.")
+for row in shown:
+    with st.expander(f"{row['id']} · {row['kind']} · {row['problem']} — {row['question']}"):
+        facts = [
+            f"✗ {escape_markdown(f)} (manquant)"
+            if f in row["missing"]
+            else f"✓ {escape_markdown(f)}"
+            for f in row["expected"]
+        ]
+        st.markdown("**Faits attendus** :  \n" + ("  \n".join(facts) or "aucun"))
+        if row["answer"]:
+            st.markdown("**Réponse donnée lors de l'évaluation** :")
+            st.text(str(row["answer"]))
+        elif st.button("Voir la réponse de l'assistant aujourd'hui", key=f"ask-{row['id']}"):
+            try:
+                final = next(
+                    (
+                        data
+                        for kind, data in client().ask_stream(row["question"], [], {})
+                        if kind == "answer"
+                    ),
+                    {},
+                )
+            except ClientError as error:
+                st.error(str(error))
+            else:
+                st.markdown("**Réponse de l'assistant aujourd'hui** :")
+                st.text(str(final.get("answer", "")))

@@ -1,55 +1,75 @@
-"""Recherche: ranked passages and records, with filters applied inside retrieval."""
+"""Recherche: ranked passages and records as readable cards, with filters applied in retrieval."""
+
+from typing import Any
 
 import streamlit as st
 
+from assistant.ui.cards import KIND_LABELS, result_card, unknown_filter_values
 from assistant.ui.client import ClientError
-from assistant.ui.state import client
+from assistant.ui.state import client, records_by_kind, vocabulary
 from assistant.ui.text import escape_markdown, highlight
 
-KINDS = {"passage": "Passage", "axe": "Axe", "action": "Action", "dispositif": "Dispositif",
-         "acteur": "Acteur"}  # fmt: skip
-THEMES = ["économie circulaire", "alimentation durable", "logistique zéro carbone", "tourisme",
-          "cohésion territoriale", "insertion", "financement", "commande publique",
-          "foncier et immobilier", "communication", "observation et données", "coopération",
-          "formation", "innovation sociale", "accompagnement", "transition écologique"]  # fmt: skip
-TERRITORIES = ["Niort Agglo", "Métropole de Lyon", "Nantes Métropole", "La Rochelle Agglo",
-               "Grand Poitiers", "Grenoble Alpes Métropole", "Métropole Européenne de Lille",
-               "Toulouse Métropole", "Rennes Métropole"]  # fmt: skip
-SCHEME_TYPES = ["subvention", "avance remboursable", "prêt", "prix", "appel à projets",
-                "fonds d'amorçage", "locaux", "commande publique", "accompagnement"]  # fmt: skip
-STAGES = ["émergence", "développement", "changement d'échelle"]
-
+vocab = vocabulary()
+params = st.query_params
 st.title("Recherche")
-with st.sidebar:
-    st.header("Filtres")
-    kinds = st.multiselect("Type de résultat", list(KINDS), format_func=KINDS.__getitem__)
-    axis = st.text_input("Axe (ex. B ou B.2)")
-    themes = st.multiselect("Thème", THEMES)
-    territories = st.multiselect("Territoire", TERRITORIES)
-    scheme_types = st.multiselect("Type de dispositif", SCHEME_TYPES)
-    stages = st.multiselect("Stade du projet", STAGES)
+query = st.text_input(
+    "Rechercher dans la feuille de route et le benchmark",
+    value=params.get("q", ""),
+    placeholder="ex. locaux pas chers pour une association",
+)
+with st.expander("Filtres", expanded=bool(set(params) - {"q"})):
+    left, right = st.columns(2)
+    kinds = left.multiselect(
+        "Type de résultat", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__
+    )
+    axis = right.text_input("Axe (ex. B ou B.2)", value=params.get("axe", ""))
+    themes = left.multiselect(
+        "Thème", vocab.ids("themes"), format_func=lambda v: vocab.label("themes", v)
+    )
+    territories = right.multiselect("Territoire", vocab.ids("territories"))
+    scheme_types = left.multiselect(
+        "Type de dispositif",
+        vocab.ids("scheme_types"),
+        format_func=lambda v: vocab.label("scheme_types", v),
+    )
+    stages = right.multiselect(
+        "Stade du projet", vocab.ids("stages"), format_func=lambda v: vocab.label("stages", v)
+    )
     top_k = st.slider("Nombre de résultats", 1, 30, 8)
 
-query = st.text_input("Rechercher dans la feuille de route et le benchmark",
-                      placeholder="ex. locaux pas chers pour une association")  # fmt: skip
-filters = {key: value for key, value in {
-    "kind": kinds, "axis": axis.strip(), "theme": themes, "territory": territories,
-    "scheme_type": scheme_types, "stage": stages}.items() if value}  # fmt: skip
+# Values typed (the axis) or passed in the address (?theme=…) may name nothing that exists.
+typed = {"theme": params.get_all("theme"), "territory": params.get_all("territoire")}
+filters: dict[str, Any] = {
+    key: value
+    for key, value in {
+        "kind": kinds,
+        "axis": [axis.strip()] if axis.strip() else [],
+        "theme": [*themes, *typed["theme"]],
+        "territory": [*territories, *typed["territory"]],
+        "scheme_type": scheme_types,
+        "stage": stages,
+    }.items()
+    if value
+}
 
 if query.strip():
+    problems = unknown_filter_values(filters, vocab)
     try:
         results = client().search(query, top_k, filters)
     except ClientError as error:
         st.error(str(error))
         results = []
-    if not results:
-        st.info("Aucun résultat avec ces filtres.")
+    for problem in problems:
+        st.warning(problem)
+    if not results and not problems:
+        active = ", ".join(f"{key} = {', '.join(v)}" for key, v in filters.items())
+        st.info(f"Aucun résultat avec ces filtres ({active})." if filters else "Aucun résultat.")
+    if results:
+        st.caption(f"{len(results)} résultat(s)")
+    records = records_by_kind()
     for result in results:
+        card = result_card(result, records, query)
         with st.container(border=True):
-            record = result["metadata"].get("record_id")
-            label = KINDS.get(result["kind"], result["kind"])
-            st.markdown(f"**{label}{' ' + escape_markdown(str(record)) if record else ''}** · "
-                        f"score {result['score']:.2f}")  # fmt: skip
-            if result["source"]["section"]:
-                st.caption(result["source"]["section"])
-            st.markdown(highlight(result["text"], query))
+            st.markdown(f"#### {escape_markdown(card.title)}")
+            st.markdown(" ".join(f":blue-background[{escape_markdown(t)}]" for t in card.tags))
+            st.markdown(highlight(card.sentence, query))

@@ -35,7 +35,7 @@ def _matches(word: str, terms: Iterable[str]) -> bool:
 
 def conversation_markdown(messages: Sequence[Mapping[str, Any]]) -> str:
     """A conversation with its citations, as a Markdown document to download."""
-    lines = ["# Conversation — assistant ESS Niort Agglo", ""]
+    lines = ["# Conversation — assistant ESS", ""]
     for message in messages:
         who = "Question" if message["role"] == "user" else "Réponse"
         lines += [f"## {who}", "", str(message["content"]), ""]

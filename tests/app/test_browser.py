@@ -1,7 +1,9 @@
-"""The real Streamlit app in headless Chromium: ask, read the cited answer, find a scheme.
+"""The real Streamlit app in headless Chromium at desktop (1280×900) and phone (390×844) sizes:
+each page used as people use it, a screenshot of each, and axe-core's accessibility check.
 
-Needs Debian's chromium (`apt-get install chromium`; .ci/run installs it). Without it the test
-is skipped, except in CI (CI set), where a missing browser fails the run.
+Needs Debian's chromium (`apt-get install chromium`; .ci/run installs it) and axe-core from npm
+(`make install` puts it under .venv/npm). Without them the tests are skipped, except in CI (CI
+set), where a missing browser or axe-core fails the run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,15 +21,26 @@ from assistant.config import Settings
 from tests.conftest import REPO, free_port, index_env, running
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(os.environ.get("AXE_CORE_JS", REPO / ".venv/npm/node_modules/axe-core/axe.min.js"))
 SHOTS = REPO / "tests" / "artifacts"
 WAIT_MS = 120_000
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
         pytest.fail("chromium is missing: install it with `apt-get install chromium`")
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,63 +48,240 @@ def app_url(
     real_index_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py",
-               "--server.port", str(port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
-    env = {**index_env(real_index_settings),
-           "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("data"))}  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app/streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = {
+        **index_env(real_index_settings),
+        "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
     with running(command, f"http://127.0.0.1:{port}/_stcore/health", env=env) as health:
         yield health.removesuffix("/_stcore/health")
 
 
-@pytest.fixture
-def page(app_url: str) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(app_url)
-        yield page
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
 
 
-def test_ask_in_the_chat_and_open_a_citation(page: Page) -> None:
+@pytest.fixture(params=list(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def page(browser: Browser, size: str) -> Iterator[Page]:
+    context = browser.new_context(viewport=SIZES[size], locale="fr-FR")  # type: ignore[arg-type]
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def visit(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator('[data-testid="stApp"]').wait_for(timeout=WAIT_MS)
+    expect(page.locator("h1").first).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_function("document.documentElement.lang === 'fr'", timeout=WAIT_MS)
+    settle(page)
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script (no status widget shown)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=WAIT_MS)
+
+
+def shoot(page: Page, name: str, size: str) -> None:
     SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page (WCAG 2.1 A and AA rules)."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is missing at {AXE}: run `make install` (needs npm)")
+        pytest.skip(f"axe-core is not installed at {AXE} (make install, with npm)")
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        """async () => await axe.run(document, {
+               runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] in {"serious", "critical"}:
+            targets = "; ".join(str(node["target"]) for node in violation["nodes"][:3])
+            found.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
+            )
+    return found
+
+
+def assert_accessible(page: Page) -> None:
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    assert page.locator('[data-testid="stMainMenu"]').count() == 0
+    assert serious_violations(page) == []
+
+
+def test_chat_answers_with_chips_sources_follow_ups_and_one_vote(
+    page: Page, app_url: str, size: str
+) -> None:
+    visit(page, app_url)
     chat = page.get_by_placeholder("Posez votre question")
-    chat.wait_for(timeout=WAIT_MS)
     chat.fill("Quelles actions soutiennent l'économie circulaire ?")
     chat.press("Enter")
-    expect(page.get_by_text("C.2.2").first).to_be_visible(timeout=WAIT_MS)
-    citation = page.get_by_text("[1] Axe stratégique A", exact=False).first
-    expect(citation).to_be_visible(timeout=WAIT_MS)
-    citation.click()
-    expect(page.get_by_text("Porter les valeurs de l'ESS en organisant").last).to_be_visible()
-    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+    sources = page.get_by_text("Sources (", exact=False).first
+    expect(sources).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    answer = page.locator('[data-testid="stChatMessage"]').last
+    expect(answer.get_by_text("C.2.2", exact=False).first).to_be_visible()
+    assert answer.locator("span", has_text="1").first.is_visible()  # a chip, not "[1]"
+    assert "[1]" not in answer.inner_text()
+    sources.click()
+    expect(page.get_by_text("voir dans le document").first).to_be_visible()
+    document = page.locator('[data-testid="stExpander"] strong', has_text=".md").first
+    expect(document).to_be_visible()
+    expect(page.get_by_text("Questions suivantes possibles")).to_be_visible()
+    page.get_by_role("button", name="👎 Pas utile").click()
+    page.get_by_role("button", name="incomplet").click()
+    settle(page)
+    page.get_by_role("button", name="Envoyer l'avis").click()
+    expect(page.get_by_text("Votre avis : réponse pas utile (incomplet)")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    assert page.get_by_role("button", name="👍 Utile").count() == 0  # one vote per answer
+    shoot(page, "chat", size)
+    assert_accessible(page)
 
 
-def test_find_a_scheme_for_a_project(page: Page) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.get_by_role("link", name="Trouver un dispositif").click()
-    description = page.get_by_label("Votre projet")
-    description.wait_for(timeout=WAIT_MS)
-    description.fill("association d'insertion qui veut créer une recyclerie, besoin de 10 000 € "
-                     "pour démarrer")  # fmt: skip
+def test_a_follow_up_shows_the_question_as_understood(page: Page, app_url: str, size: str) -> None:
+    if size == "phone":
+        pytest.skip("the rewrite is the same at both sizes; the phone chat is checked above")
+    visit(page, app_url)
+    chat = page.get_by_placeholder("Posez votre question")
+    chat.fill("Quels dispositifs existent à Nantes ?")
+    chat.press("Enter")
+    expect(page.get_by_text("Sources (", exact=False).first).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    chat.fill("et à Lyon ?")
+    chat.press("Enter")
+    expect(page.get_by_text("Question comprise", exact=False)).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    shoot(page, "chat-follow-up", size)
+
+
+def test_search_cards_and_an_unknown_filter_value(page: Page, app_url: str, size: str) -> None:
+    visit(page, f"{app_url}/search?q=locaux+pas+chers+pour+une+association")
+    expect(page.locator("h4").first).to_be_visible(timeout=WAIT_MS)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Montant :" not in text and "Dispositif de soutien :" not in text
+    assert "grenoble-hotels-activites-artis" not in text
+    expect(page.locator("strong", has_text="locaux").first).to_be_visible()  # the match, in bold
+    shoot(page, "search", size)
+    assert_accessible(page)
+    visit(page, f"{app_url}/search?q=locaux&axe=Z.9")
+    warning = page.get_by_text("Aucun axe « Z.9 » dans le corpus", exact=False)
+    expect(warning).to_be_visible(timeout=WAIT_MS)
+    assert "Valeurs possibles : A, A.1" in warning.inner_text()
+
+
+def test_scheme_finder_splits_home_and_other_territories(
+    page: Page, app_url: str, size: str
+) -> None:
+    visit(page, f"{app_url}/schemes")
+    page.get_by_label("Votre projet").fill(
+        "association d'insertion qui veut créer une recyclerie, besoin de 10 000 € pour démarrer"
+    )
     page.get_by_role("button", name="Trouver des dispositifs").click()
-    expect(page.get_by_text("acteur local").first).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("autre territoire").first).to_be_visible(timeout=WAIT_MS)
-    page.screenshot(path=str(SHOTS / "schemes.png"), full_page=True)
+    home = page.get_by_role("heading", name="Sur votre territoire", exact=False)
+    expect(home).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    other = page.get_by_role("heading", name="Exemples d'autres territoires", exact=False)
+    expect(other).to_be_visible()
+    assert "non accessibles depuis" in other.inner_text()
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    elsewhere = text.split("Exemples d'autres territoires", 1)[1]
+    assert "✔" not in elsewhere  # no green fit on a scheme the project cannot apply to
+    assert "Montants" in elsewhere and " par projet" in elsewhere
+    assert "Contact" in text.split("Exemples d'autres territoires", 1)[0]
+    shoot(page, "schemes", size)
+    assert_accessible(page)
 
 
-@pytest.mark.parametrize(("link", "text"), [
-    ("Recherche", "Rechercher dans la feuille de route"),
-    ("Feuille de route", "Actions par axe et par thème"),
-    ("Qualité", "Configuration par défaut"),
-])  # fmt: skip
-def test_other_pages_render(page: Page, link: str, text: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.get_by_role("link", name=link).click()
-    expect(page.get_by_text(text).first).to_be_visible(timeout=WAIT_MS)
-    page.screenshot(path=str(SHOTS / f"{link.lower().replace(' ', '-')}.png"), full_page=True)
+def test_roadmap_charts_table_and_theme_actions(page: Page, app_url: str, size: str) -> None:
+    visit(page, f"{app_url}/roadmap")
+    expect(page.get_by_text("Actions par axe et par thème")).to_be_visible(timeout=WAIT_MS)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.locator("canvas, svg").first.wait_for(timeout=WAIT_MS)
+    page.get_by_role("tab", name="Tableaux").click()
+    expect(page.get_by_role("cell", name="logistique zéro carbone")).to_be_visible()
+    page.get_by_role("tab", name="Graphiques").click()
+    page.get_by_label("Actions du thème", exact=False).click()
+    page.get_by_role("option", name="économie circulaire").click()
+    settle(page)
+    expect(page.get_by_role("heading", name="économie circulaire :", exact=False)).to_be_visible()
+    shoot(page, "roadmap", size)
+    assert_accessible(page)
+
+
+def test_quality_reads_in_words_with_trend_and_failing_questions(
+    page: Page, app_url: str, size: str
+) -> None:
+    visit(page, f"{app_url}/quality")
+    expect(page.get_by_text("Réponses complètes").first).to_be_visible(timeout=WAIT_MS)
+    for words in ("Refus justifiés", "Refus à tort", "objectif", "Évolution", "Questions en échec"):
+        expect(page.get_by_text(words, exact=False).first).to_be_visible()
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "recall@1" not in text and "mrr@10" not in text
+    expanders = page.locator('[data-testid="stExpander"] summary', has_text=" · ")
+    expect(expanders.first).to_be_visible()
+    expanders.first.click()
+    expect(page.get_by_text("Faits attendus").first).to_be_visible()
+    shoot(page, "quality", size)
+    assert_accessible(page)
+
+
+def test_document_view_opens_at_the_cited_passage(page: Page, app_url: str, size: str) -> None:
+    text = (REPO / "corpus" / "documents").glob("*.md")
+    name = sorted(p.name for p in text)[0]
+    visit(page, f"{app_url}/document?doc={name}&start=0&end=40")
+    expect(page.get_by_text("Passage cité", exact=True)).to_be_visible(timeout=WAIT_MS)
+    shoot(page, "document", size)
+    assert_accessible(page)
+
+
+def test_on_a_phone_the_sidebar_closes_after_navigation(
+    page: Page, app_url: str, size: str
+) -> None:
+    if size != "phone":
+        pytest.skip("the sidebar covers the page only on a phone")
+    visit(page, app_url)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if sidebar.get_attribute("aria-expanded") != "true":
+        page.get_by_role("button", name="Open sidebar", exact=False).or_(
+            page.locator(
+                '[data-testid="stExpandSidebarButton"], '
+                '[data-testid="stSidebarCollapsedControl"] button'
+            )
+        ).first.click()
+    expect(sidebar).to_have_attribute("aria-expanded", "true")
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Recherche").click()
+    expect(page.get_by_role("heading", name="Recherche")).to_be_visible(timeout=WAIT_MS)
+    expect(sidebar).to_have_attribute("aria-expanded", "false", timeout=10_000)
+    shoot(page, "phone-after-navigation", size)

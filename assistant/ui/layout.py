@@ -1,0 +1,52 @@
+"""What every page shares: the page in French, readable captions, and on a phone the sidebar
+closed after a page link is tapped. Injected once per run by app/streamlit_app.py."""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+# Captions and placeholders in Streamlit's default grey are about 3.9:1 on white; these are above
+# the WCAG AA minimum of 4.5:1 (#4a4f5c on #ffffff is 8.1:1; links #0b5cad are 6.6:1).
+STYLE = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stWidgetLabel"] p, .stTooltipIcon, small { color: #4a4f5c !important; }
+textarea::placeholder, input::placeholder { color: #5c6170 !important; opacity: 1; }
+[data-testid="stMarkdownContainer"] a { color: #0b5cad; }
+.stChatMessage [data-testid="stMarkdownContainer"] code { color: #1f2330; }
+/* the script frame below takes no room */
+[data-testid="stElementContainer"]:has(iframe[height="0"]),
+.element-container:has(iframe[height="0"]) { display: none; }
+</style>
+"""
+
+# Runs in a same-origin component frame: sets <html lang="fr"> and, below 768 px (where the sidebar
+# covers the page), closes the sidebar once a page link is followed.
+SCRIPT = """
+<script>
+const doc = window.parent.document;
+doc.documentElement.lang = "fr";
+if (window.frameElement) {
+  window.frameElement.title = "Réglages de la page";
+  window.frameElement.setAttribute("aria-hidden", "true");
+  window.frameElement.setAttribute("tabindex", "-1");
+}
+if (!window.parent.__essSidebarHook) {
+  window.parent.__essSidebarHook = true;
+  doc.addEventListener("click", (event) => {
+    const link = event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!link || window.parent.innerWidth >= 768) return;
+    window.parent.setTimeout(() => {
+      const close = doc.querySelector('[data-testid="stSidebar"][aria-expanded="true"] button');
+      if (close) close.click();
+    }, 150);
+  }, true);
+}
+</script>
+"""
+
+
+def apply() -> None:
+    st.html(STYLE)
+    components.html(SCRIPT, height=0)

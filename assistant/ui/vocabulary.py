@@ -1,0 +1,91 @@
+"""The lists the pages offer (themes, scheme types, stages, needs, actor types, territories).
+
+One function, :func:`load_vocabulary`, builds them; today from the records the assistant serves.
+When the service offers ``GET /vocabulary``, only that function changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from assistant.schemes import STAGES
+
+
+class RecordSource(Protocol):
+    def records(self, kind: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a list: the id the API takes and the label the page shows."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    themes: list[Term] = field(default_factory=list)
+    scheme_types: list[Term] = field(default_factory=list)
+    stages: list[Term] = field(default_factory=list)
+    needs: list[Term] = field(default_factory=list)
+    actor_types: list[Term] = field(default_factory=list)
+    territories: list[Term] = field(default_factory=list)
+    axes: list[Term] = field(default_factory=list)
+    home: str | None = None  # the territory whose roadmap the corpus is
+
+    def territories_home_first(self) -> list[str]:
+        ids = self.ids("territories")
+        return sorted(ids, key=lambda t: t != self.home)
+
+    def ids(self, name: str) -> list[str]:
+        return [term.id for term in getattr(self, name)]
+
+    def label(self, name: str, term_id: str) -> str:
+        return next((t.label for t in getattr(self, name) if t.id == term_id), term_id)
+
+
+def load_vocabulary(source: RecordSource, corpus_dir: Path | None = None) -> Vocabulary:
+    """The lists, read from the records (every value some record uses); the home territory
+    from the corpus's territories.yaml when the app can read it."""
+    actions = source.records("action")
+    schemes = source.records("dispositif")
+    actors = source.records("acteur")
+    axes = source.records("axe")
+    records = [*actions, *schemes, *actors]
+    stages = {s for r in schemes for s in r.get("stages", [])}
+    return Vocabulary(
+        themes=_terms(t for r in records for t in r.get("themes", [])),
+        scheme_types=_terms(t for r in schemes for t in r.get("types", [])),
+        stages=[Term(s, _label(s)) for s in sorted(stages, key=_order(list(STAGES)))],
+        needs=_terms(n for r in schemes for n in r.get("needs", [])),
+        actor_types=_terms(str(r["type"]) for r in actors if r.get("type")),
+        territories=_terms(str(r["territory"]) for r in records if r.get("territory")),
+        axes=[Term(str(a["id"]), f"{a['id']} — {a['title']}") for a in axes],
+        home=_home(corpus_dir),
+    )
+
+
+def _home(corpus_dir: Path | None) -> str | None:
+    path = corpus_dir / "territories.yaml" if corpus_dir else None
+    if path is None or not path.exists():
+        return None
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return next((str(r["name"]) for r in rows if isinstance(r, dict) and r.get("home")), None)
+
+
+def _terms(values: Iterable[str]) -> list[Term]:
+    return [Term(v, _label(v)) for v in sorted(set(values), key=str.casefold)]
+
+
+def _label(value: str) -> str:
+    return value[:1].upper() + value[1:]
+
+
+def _order(order: list[str]) -> Any:
+    return lambda value: order.index(value) if value in order else len(order)
