@@ -6,7 +6,9 @@ import streamlit as st
 
 from assistant.ui import layout
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": a folder of that name next to the entry point makes Streamlit serve its files as
+# pages of their own (no st.navigation, no layout) to the first visitor of a page address.
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Assistant ESS", page_icon="🤝", layout="wide")
 layout.apply()

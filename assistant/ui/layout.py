@@ -6,12 +6,14 @@ from __future__ import annotations
 import streamlit as st
 import streamlit.components.v1 as components
 
-# Captions and placeholders in Streamlit's default grey are about 3.9:1 on white; these are above
-# the WCAG AA minimum of 4.5:1 (#4a4f5c on #ffffff is 8.1:1; links #0b5cad are 6.6:1).
+# Captions and placeholders in Streamlit's default grey (and opacity) are about 3.9:1 on white;
+# these are above the WCAG AA minimum of 4.5:1 (#4a4f5c on #ffffff is 8.1:1; links #0b5cad are 6.6:1).
 STYLE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p, .stTooltipIcon, small { color: #4a4f5c !important; }
+/* Streamlit draws captions at 60 % opacity, which halves their contrast. */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
 textarea::placeholder, input::placeholder { color: #5c6170 !important; opacity: 1; }
 [data-testid="stMarkdownContainer"] a { color: #0b5cad; }
 .stChatMessage [data-testid="stMarkdownContainer"] code { color: #1f2330; }
@@ -38,7 +40,8 @@ if (!window.parent.__essSidebarHook) {
     const link = event.target.closest('[data-testid="stSidebarNav"] a');
     if (!link || window.parent.innerWidth >= 768) return;
     window.parent.setTimeout(() => {
-      const close = doc.querySelector('[data-testid="stSidebar"][aria-expanded="true"] button');
+      const open = doc.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+      const close = open && open.querySelector('[data-testid="stSidebarCollapseButton"] button');
       if (close) close.click();
     }, 150);
   }, true);
@@ -49,4 +52,5 @@ if (!window.parent.__essSidebarHook) {
 
 def apply() -> None:
     st.html(STYLE)
+    # st.iframe, components.html's successor, takes no height of 0.
     components.html(SCRIPT, height=0)

@@ -13,7 +13,7 @@ from assistant.ui.feedback import FeedbackStore
 from assistant.ui.text import conversation_markdown, escape_markdown, highlight
 from tests.conftest import REPO, index_env
 
-PAGES = REPO / "app" / "pages"
+PAGES = REPO / "app" / "views"
 TIMEOUT = 120
 
 

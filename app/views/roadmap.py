@@ -57,7 +57,7 @@ chart_view, table_view = st.tabs(["Graphiques", "Tableaux"])
 with chart_view:
     event: Any = st.altair_chart(
         bar_chart(theme_frame, "thème", "Nombre d'actions par thème", selectable=True),
-        use_container_width=True,
+        width="stretch",
         on_select="rerun",
         key="themes-chart",
     )
@@ -68,7 +68,7 @@ with chart_view:
         "Nombre d'actions par axe opérationnel",
         selectable=False,
     )
-    st.altair_chart(axis_chart, use_container_width=True)
+    st.altair_chart(axis_chart, width="stretch")
 with table_view:
     st.table(
         theme_frame.rename(columns={"thème": "Thème", "actions": "Actions"}).set_index("Thème")

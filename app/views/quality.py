@@ -98,7 +98,7 @@ if len(rows) >= 2:
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     with st.expander("Tableau de l'évolution"):
         st.table(
             frame.rename(
