@@ -7,7 +7,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 # Captions and placeholders in Streamlit's default grey (and opacity) are about 3.9:1 on white;
-# these are above the WCAG AA minimum of 4.5:1 (#4a4f5c on #ffffff is 8.1:1; links #0b5cad are 6.6:1).
+# these are above the WCAG AA minimum of 4.5:1: on #ffffff, #4a4f5c is 8.2:1, #5c6170 6.2:1 and
+# the links' #0b5cad 6.7:1.
 STYLE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
