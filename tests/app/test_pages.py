@@ -32,7 +32,7 @@ def page(name: str) -> AppTest:
     return AppTest.from_file(str(PAGES / name), default_timeout=TIMEOUT)
 
 
-def test_chat_suggests_questions_then_answers_with_citations() -> None:
+def test_chat_suggests_questions_then_answers_with_chips_and_one_sources_panel() -> None:
     app = page("chat.py").run()
     assert not app.exception
     assert any("économie circulaire" in b.label for b in app.button)
@@ -40,8 +40,10 @@ def test_chat_suggests_questions_then_answers_with_citations() -> None:
     assert not app.exception
     answer = app.session_state["messages"][-1]
     assert answer["role"] == "assistant" and "C.2.2" in answer["content"]
-    labels = [e.label for e in app.expander]
-    assert any(label.startswith("[1] Axe stratégique") for label in labels)
+    panels = [e.label for e in app.expander if e.label.startswith("Sources (")]
+    assert panels == [f"Sources ({len(answer['citations'])})"]
+    assert any(":blue-background[1]" in m.value for m in app.markdown)
+    assert any(b.label.startswith("Quelles autres actions") for b in app.button)
     app.chat_input[0].set_value("et lesquelles concernent l'alimentation ?").run()
     assert len(app.session_state["messages"]) == 4
 
@@ -51,41 +53,54 @@ def test_chat_marks_an_abstention() -> None:
     app.chat_input[0].set_value("Quelle est la stratégie ESS de Strasbourg ?").run()
     assert app.session_state["messages"][-1]["abstained"] is True
     assert any("ne répond pas" in info.value for info in app.info)
+    assert not any(b.label.startswith("Quel") and "?" in b.label for b in app.button)
 
 
-def test_search_shows_filtered_results_with_sections() -> None:
+def test_search_cards_have_names_and_tags_not_ids() -> None:
     app = page("search.py").run()
-    app.sidebar.multiselect[0].set_value(["dispositif"]).run()
+    app.multiselect[0].set_value(["dispositif"]).run()
     app.text_input[0].set_value("locaux pas chers").run()
     assert not app.exception
     texts = [m.value for m in app.markdown]
-    assert any(t.startswith("**Dispositif") for t in texts)
-    assert not any(t.startswith("**Passage") for t in texts)
+    assert any(t.startswith(":blue-background[Dispositif]") for t in texts)
+    assert not any("Passage du document" in t for t in texts)
+    assert not any("Montant :" in t or "Dispositif de soutien" in t for t in texts)
 
 
-def test_scheme_finder_lists_schemes_and_local_support() -> None:
+def test_search_names_an_unknown_axis() -> None:
+    app = page("search.py").run()
+    app.text_input[1].set_value("Z.9")
+    app.text_input[0].set_value("locaux").run()
+    assert any("« Z.9 »" in w.value and "A.1" in w.value for w in app.warning)
+
+
+def test_scheme_finder_splits_the_home_territory_from_the_others() -> None:
     app = page("schemes.py").run()
     app.text_area[0].set_value("association d'insertion qui veut créer une recyclerie")
     app.multiselect[0].set_value(["financement"])
     app.number_input[0].set_value(10000)
     app.button[0].click().run()
     assert not app.exception
-    captions = [c.value for c in app.caption]
-    assert any("acteur local" in c for c in captions)
-    assert any("autre territoire" in c for c in captions)
+    headers = [h.value for h in app.subheader]
+    assert headers[0].startswith("Sur votre territoire")
+    assert headers[1].startswith("Exemples d'autres territoires (non accessibles depuis")
 
 
 def test_roadmap_browses_axes_and_actions() -> None:
     app = page("roadmap.py").run()
     assert not app.exception
     assert [h.value[:6] for h in app.header][:3] == ["Axe A ", "Axe B ", "Axe C "]
-    assert len(app.expander) == 9
+    assert len([e for e in app.expander if e.label[:1] in "ABC"]) == 9
+    app.selectbox[0].set_value("insertion").run()
+    assert app.subheader[0].value.startswith("insertion : ")
 
 
-def test_quality_page_shows_the_latest_report() -> None:
+def test_quality_page_reads_in_words() -> None:
     app = page("quality.py").run()
     assert not app.exception
-    assert len(app.dataframe) >= 2
+    labels = [m.label for m in app.metric]
+    assert "Réponses complètes" in labels and "Refus à tort" in labels
+    assert any(e.label.count(" · ") >= 2 for e in app.expander)  # failing questions
 
 
 def test_feedback_survives_a_restart_and_exports_csv(tmp_path: Path) -> None:
