@@ -30,22 +30,24 @@ SCRIPT = """
 <script>
 const doc = window.parent.document;
 doc.documentElement.lang = "fr";
-if (window.frameElement) {
-  window.frameElement.title = "Réglages de la page";
-  window.frameElement.setAttribute("aria-hidden", "true");
-  window.frameElement.setAttribute("tabindex", "-1");
-}
-if (!window.parent.__essSidebarHook) {
-  window.parent.__essSidebarHook = true;
-  doc.addEventListener("click", (event) => {
-    const link = event.target.closest('[data-testid="stSidebarNav"] a');
-    if (!link || window.parent.innerWidth >= 768) return;
-    window.parent.setTimeout(() => {
-      const open = doc.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
-      const close = open && open.querySelector('[data-testid="stSidebarCollapseButton"] button');
-      if (close) close.click();
-    }, 150);
-  }, true);
+if (!doc.getElementById("ess-sidebar-hook")) {
+  // Installed in the page itself: a listener of this frame would die with the frame.
+  const hook = doc.createElement("script");
+  hook.id = "ess-sidebar-hook";
+  hook.textContent = `
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest('[data-testid="stSidebarNav"] a');
+      if (!link || window.innerWidth >= 768) return;
+      const close = () => {
+        const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+        const button = open && open.querySelector('[data-testid="stSidebarCollapseButton"] button');
+        if (button) button.click();
+      };
+      setTimeout(close, 150);
+      setTimeout(close, 800);
+    }, true);
+  `;
+  doc.head.appendChild(hook);
 }
 </script>
 """
