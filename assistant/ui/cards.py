@@ -61,7 +61,8 @@ def record_title(kind: str, record: Mapping[str, Any]) -> str:
 
 def best_sentence(texts: Sequence[str], query: str) -> str:
     """The sentence sharing the most query words (the first sentence when none shares any)."""
-    sentences = [s.strip(" -•\t") for t in texts for s in _SENTENCE.split(t or "")]
+    plain = [(t or "").replace("**", "").replace("__", "") for t in texts]  # the source's emphasis
+    sentences = [s.strip(" -•\t") for t in plain for s in _SENTENCE.split(t)]
     sentences = [s for s in sentences if len(s) > 2 and not s.startswith("#")]
     if not sentences:
         return ""
@@ -90,7 +91,9 @@ def result_card(
         title = record_title(kind, record) or section
         texts = record_text(kind, record)
     else:
-        title = str(metadata.get("name", "") or "") or section or "Passage du document"
+        # A section path ("Benchmark > Fiche … > Contenu"): its last part names the passage.
+        title = str(metadata.get("name", "") or "") or section.split(" > ")[-1]
+        title = title or "Passage du document"
         texts = [str(result.get("text", ""))]
     tags = [KIND_LABELS.get(kind, kind.capitalize())]
     territory = metadata.get("territory") or (record or {}).get("territory")
