@@ -79,7 +79,9 @@ def load_catalog(records_dir: Path, documents: Mapping[str, Document]) -> Record
             if record_id in target:
                 raise CorpusError(f"{path}: duplicate {kind} id {record_id!r}")
             source: SourceRef = getattr(record, "source")  # noqa: B009
-            catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(path, record_id, source, documents, locators)
+            catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(
+                path, record_id, source, documents, locators
+            )
             target[record_id] = record
         catalog.files.append(path.name)
     _check_links(catalog)

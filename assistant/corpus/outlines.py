@@ -51,7 +51,11 @@ def _plan(catalog: RecordCatalog) -> Chunk:
         lines += [f"  - {axis_title(catalog, o.id)}" for o in operational if o.id[0] == axis.id]
     members = [f"axe:{axis.id}" for axis in catalog.axes.values()]
     return record_unit(
-        "axe", "plan", "\n".join(lines), catalog, _group("plan", members),
+        "axe",
+        "plan",
+        "\n".join(lines),
+        catalog,
+        _group("plan", members),
         span_of=f"axe:{strategic[0].id}",
     )
 
@@ -68,7 +72,11 @@ def _themes(catalog: RecordCatalog) -> list[Chunk]:
         metadata = _group("theme", [f"action:{i}" for i in ids]) | {"theme": [theme]}
         units.append(
             record_unit(
-                "action", f"theme-{slug(theme)}", "\n".join(lines), catalog, metadata,
+                "action",
+                f"theme-{slug(theme)}",
+                "\n".join(lines),
+                catalog,
+                metadata,
                 span_of=f"action:{ids[0]}",
             )
         )
@@ -89,7 +97,11 @@ def _actor_groups(catalog: RecordCatalog) -> list[Chunk]:
         metadata = _group("actor_type", [f"acteur:{i}" for i in ids]) | {"actor_type": actor_type}
         units.append(
             record_unit(
-                "acteur", f"type-{slug(actor_type)}", "\n".join(lines), catalog, metadata,
+                "acteur",
+                f"type-{slug(actor_type)}",
+                "\n".join(lines),
+                catalog,
+                metadata,
                 span_of=f"acteur:{ids[0]}",
             )
         )

@@ -14,7 +14,6 @@ def axis_title(catalog: RecordCatalog, axis_id: str) -> str:
     return f"{'Axe stratégique' if '.' not in axis_id else 'Axe opérationnel'} {axis_id}"
 
 
-
 def record_unit(
     kind: str,
     record_id: str,

@@ -108,8 +108,9 @@ def test_an_invalid_record_is_refused_naming_file_record_and_field(tmp_path: Pat
 
 def test_a_quote_not_in_the_document_is_refused(tmp_path: Path) -> None:
     document = load_document(ROADMAP)
+    quote = "Une phrase que le document n'a pas."
     row = {"id": "A.1.2", "text": "x", "themes": ["formation"],
-           "source": {"document": document.name, "quote": "Une phrase que le document n'a pas."}}  # fmt: skip
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
     records = _write(tmp_path, "actions.yaml", [row])
     with pytest.raises(CorpusError, match="not found verbatim"):
         load_catalog(records, {document.name: document})
