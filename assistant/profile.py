@@ -52,6 +52,15 @@ class PlanPatterns(_Frozen):
     action_id: str = Field(
         default=r"^[A-Z]\.[0-9]+\.[0-9]+$", description="The id of an action record (A.1.2)."
     )
+    of: str = Field(
+        default="de la stratégie",
+        description="The plan as a complement, in generated text (« Actions de la stratégie … »).",
+    )
+    summary: str = Field(
+        default="{strategic} axes déclinés en {operational} objectifs et {actions} actions",
+        description="The plan's outline in one phrase; {strategic}, {operational} and {actions} "
+        "are counts.",
+    )
     strategic_axis_label: str = Field(default="Axe", description="How to name a strategic axis.")
     operational_axis_label: str = Field(
         default="Objectif", description="How to name an operational axis."

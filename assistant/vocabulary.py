@@ -26,6 +26,7 @@ class Term:
 
     value: str
     label: str
+    outline: str | None = None  # the title of a unit listing all records with this value
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class Vocabulary:
     def label(self, name: str, value: str) -> str:
         """The UI label of a value (the value itself when the list does not hold it)."""
         return next((t.label for t in self.terms(name) if t.value == value), value)
+
+    def outline(self, name: str, value: str) -> str | None:
+        """The title of the outline unit gathering the records with this value, if it has one."""
+        return next((t.outline for t in self.terms(name) if t.value == value), None)
 
     def unknown(self, name: str, values: Iterable[str]) -> list[str]:
         """The values a list does not allow (none when the list is open)."""
@@ -96,11 +101,13 @@ def _terms(path: Path, name: str, rows: object) -> tuple[Term, ...]:
         raise CorpusError(f"{path}: {name} must be a list, got {type(rows).__name__}")
     terms: list[Term] = []
     for position, row in enumerate(rows, 1):
+        outline = None
         if isinstance(row, str):
             value, label = row, row[:1].upper() + row[1:]
         elif isinstance(row, dict) and isinstance(row.get("value"), str):
             value = row["value"]
             label = str(row.get("label") or value[:1].upper() + value[1:])
+            outline = row.get("outline")
         else:
             raise CorpusError(
                 f"{path}: {name} #{position}: must be a value or a mapping with 'value' "
@@ -108,5 +115,5 @@ def _terms(path: Path, name: str, rows: object) -> tuple[Term, ...]:
             )
         if any(t.value == value for t in terms):
             raise CorpusError(f"{path}: {name}: {value!r} is listed twice")
-        terms.append(Term(value.strip(), label.strip()))
+        terms.append(Term(value.strip(), label.strip(), str(outline) if outline else None))
     return tuple(terms)

@@ -54,6 +54,7 @@ class RecordCatalog:
     spans: dict[tuple[str, str], SourceSpan] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     plan: PlanPatterns = field(default_factory=PlanPatterns)  # how the plan names its axes
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # what records' values mean
 
     def __len__(self) -> int:
         return len(self.axes) + len(self.actions) + len(self.dispositifs) + len(self.acteurs)
@@ -83,7 +84,7 @@ def load_catalog(
     Values are checked against ``vocabulary`` and action ids against the plan's ``action_id``.
     """
     vocabulary = vocabulary or Vocabulary()
-    catalog = RecordCatalog(plan=plan or PlanPatterns())
+    catalog = RecordCatalog(plan=plan or PlanPatterns(), vocabulary=vocabulary)
     action_id = re.compile(catalog.plan.action_id)
     if not records_dir.is_dir():
         return catalog

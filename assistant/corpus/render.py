@@ -83,7 +83,7 @@ def _axis_unit(axis: Axis, catalog: RecordCatalog) -> Chunk:
 def _action_unit(action: Action, catalog: RecordCatalog) -> Chunk:
     text = "\n".join(
         [
-            f"Action {action.id} de la feuille de route : {action.text}",
+            f"Action {action.id} {catalog.plan.of} : {action.text}",
             f"{axis_title(catalog, action.operational_axis)}.",
             f"{axis_title(catalog, action.strategic_axis)}.",
             f"Thèmes : {', '.join(action.themes)}.",
