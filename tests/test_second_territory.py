@@ -51,7 +51,7 @@ def _ask(url: str, question: str) -> dict[str, Any]:
     answer: dict[str, Any] = response.json()
     # Nothing of the first corpus leaks into another territory's answers.
     assert "niort" not in response.text.lower()
-    assert "feuille de route et son benchmark" not in response.text.lower()
+    assert "feuille de route" not in response.text.lower()
     return answer
 
 
@@ -100,8 +100,9 @@ def test_a_list_of_a_theme_the_first_corpus_does_not_have(valmont_url: str) -> N
         timeout=60,
     ).json()
     assert search["results"] and all(
-        "mobilité solidaire" in r["metadata"].get("themes", []) for r in search["results"]
+        "mobilité solidaire" in r["metadata"].get("theme", []) for r in search["results"]
     )
+    assert "Action 2.1.1 de la stratégie" in search["results"][0]["text"]
 
 
 def test_the_agglo_plan_for_reuse_is_answered(valmont_url: str) -> None:
@@ -161,7 +162,7 @@ def test_a_record_with_a_theme_outside_the_vocabulary_is_refused(tmp_path: Path)
     assert "Traceback" not in result.stderr
     assert "record 1.1.1: field themes: 'économie circulaire'" in result.stderr
     assert "vocabulary.yaml" in result.stderr and "mobilité solidaire" in result.stderr
-    assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
+    assert not (tmp_path / "index" / "LATEST").exists()  # no build was made current
 
 
 def test_records_drafted_from_the_plan_are_the_committed_ones(tmp_path: Path) -> None:
