@@ -163,9 +163,14 @@ class Assistant:
     def match_schemes(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
         return self.schemes.match(query, top_k=top_k)
 
-    def territories(self) -> list[str]:
-        """The territories the corpus covers, the home territory first."""
-        return self.gazetteer.names()
+    def profile_summary(self) -> dict[str, Any]:
+        """What a front end shows of the corpus: title, home territory, covered territories."""
+        return {
+            "title": self.profile.title,
+            "home_territory": self.profile.home_territory,
+            "corpus_label": self.profile.corpus_label,
+            "territories": self.gazetteer.names(),
+        }
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Every record of a kind (``axe``, ``action``, ``dispositif``, ``acteur``)."""

@@ -125,12 +125,7 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/profile")
     def profile(assistant: AssistantDep) -> dict[str, Any]:
         """What the web app shows of the corpus: its title, home territory and territories."""
-        return {
-            "title": assistant.profile.title,
-            "home_territory": assistant.profile.home_territory,
-            "corpus_label": assistant.profile.corpus_label,
-            "territories": assistant.territories(),
-        }
+        return assistant.profile_summary()
 
     @app.get("/records/{kind}", responses={404: {"model": ErrorResponse}})
     def records(kind: str, assistant: AssistantDep) -> list[dict[str, Any]]:
