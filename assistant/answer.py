@@ -96,7 +96,12 @@ class ExtractiveAnswerer:
         *,
         config: AnswerConfig | None = None,
         schemes: Mapping[str, Dispositif] | None = None,
+        corpus_label: str = "Les documents",
+        corpus_label_en: str = "The documents",
+        support_actor_type: str = "accompagnement",
     ) -> None:
+        self.corpus_label = corpus_label  # how a decline names the corpus
+        self.corpus_label_en = corpus_label_en
         self.retriever = retriever
         self.documents = documents
         self.gazetteer = gazetteer
@@ -109,7 +114,7 @@ class ExtractiveAnswerer:
             for u in retriever.units
             if u.kind == "acteur"
             and not u.metadata.get("group")
-            and u.metadata.get("actor_type") == "accompagnement"
+            and u.metadata.get("actor_type") == support_actor_type
             and u.metadata.get("territory") == gazetteer.home
             and u.metadata.get("name")
         ]
@@ -307,9 +312,9 @@ class ExtractiveAnswerer:
     ) -> None:
         topic = _topic(result.query.text)
         if english:
-            draft.lines.append(f"The roadmap and its benchmark say nothing about {topic}.")
+            draft.lines.append(f"{self.corpus_label_en} say nothing about {topic}.")
         else:
-            draft.lines.append(f"La feuille de route et son benchmark ne disent rien sur {topic}.")
+            draft.lines.append(f"{self.corpus_label} ne disent rien sur {topic}.")
         closest: list[str] = []
         for sentence in _distinct_units(sentences):
             line = self._sentence_line(draft, sentence).lstrip("- ")

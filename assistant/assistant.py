@@ -7,11 +7,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant import wiring
 from assistant.answer import ExtractiveAnswerer
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.conversation import Turn
-from assistant.corpus.catalog import RecordCatalog, load_catalog
+from assistant.corpus.catalog import RecordCatalog, load_catalog, used_values
 from assistant.embed import make_embedder
 from assistant.errors import AssistantError
 from assistant.filters import FilterSpec
@@ -26,7 +27,6 @@ from assistant.generate import (
 from assistant.retrieve import Retriever, build_retriever
 from assistant.schemes import HOME_TERRITORY, SchemeFinder, SchemeMatch, SchemeQuery
 from assistant.store import LoadedIndex, load_index
-from assistant.territories import Gazetteer
 from assistant.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
@@ -64,9 +64,18 @@ class Assistant:
         self.retriever = retriever
         self.catalog = catalog
         self.generator = generator
-        gazetteer = Gazetteer.load(settings.territories_path)
+        self.profile = wiring.profile(settings)
+        self.vocabulary = wiring.vocabulary(settings).completed(used_values(catalog))
+        gazetteer = wiring.gazetteer(settings, self.profile)
+        self.gazetteer = gazetteer
         self.answerer = ExtractiveAnswerer(
-            retriever, index.documents, gazetteer, schemes=catalog.dispositifs
+            retriever,
+            index.documents,
+            gazetteer,
+            schemes=catalog.dispositifs,
+            corpus_label=self.profile.corpus_label,
+            corpus_label_en=self.profile.corpus_label_en,
+            support_actor_type=self.profile.support_actor_type,
         )
         self.schemes = SchemeFinder(retriever, catalog, home=gazetteer.home or HOME_TERRITORY)
 
@@ -84,7 +93,13 @@ class Assistant:
             name: Document(name=name, title=name, text=text, format="md")
             for name, text in index.documents.items()
         }
-        catalog = load_catalog(settings.records_dir, documents)
+        corpus_profile = wiring.profile(settings)
+        catalog = load_catalog(
+            settings.records_dir,
+            documents,
+            vocabulary=wiring.vocabulary(settings),
+            plan=corpus_profile.plan,
+        )
         return cls(settings, index, retriever, catalog, _generator(settings))
 
     def search(
@@ -147,6 +162,15 @@ class Assistant:
 
     def match_schemes(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
         return self.schemes.match(query, top_k=top_k)
+
+    def profile_summary(self) -> dict[str, Any]:
+        """What a front end shows of the corpus: title, home territory, covered territories."""
+        return {
+            "title": self.profile.title,
+            "home_territory": self.profile.home_territory,
+            "corpus_label": self.profile.corpus_label,
+            "territories": self.gazetteer.names(),
+        }
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Every record of a kind (``axe``, ``action``, ``dispositif``, ``acteur``)."""

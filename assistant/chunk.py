@@ -20,14 +20,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.corpus.sections import Section, split_sections
 from assistant.errors import ConfigurationError
+from assistant.profile import PlanPatterns
 from assistant.text import strip_span
 from assistant.types import Chunk, Document, MetadataValue, SourceSpan
 
 CHUNKING_STRATEGY = "headings+lists+recursive/v1"
 
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n")
-_STRATEGIC_AXIS = re.compile(r"^Axe stratégique ([A-Z])\b")
-_OPERATIONAL_AXIS = re.compile(r"^Axe opérationnel ([A-Z]\.[0-9]+)\b")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,9 @@ class _Block:
 class Chunker:
     """Chunks documents; sizes are in characters."""
 
-    def __init__(self, *, chunk_size: int = 1200, chunk_overlap: int = 150) -> None:
+    def __init__(
+        self, *, chunk_size: int = 1200, chunk_overlap: int = 150, plan: PlanPatterns | None = None
+    ) -> None:
         if chunk_size < 50:
             raise ConfigurationError(f"chunk_size must be at least 50, got {chunk_size}")
         if not 0 <= chunk_overlap < chunk_size:
@@ -49,6 +50,7 @@ class Chunker:
             )
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
+        self.plan = plan or PlanPatterns()  # recognises the axes a section path names
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
@@ -106,7 +108,7 @@ class Chunker:
             "document": document.name,
             "section": section.label,
             "title": document.title,
-            "axis": _axes(section.path),
+            "axis": self.plan.axis_ids(section.path),
         }
         if document.territory:
             metadata["territory"] = document.territory
@@ -148,13 +150,3 @@ def _blocks(text: str, section: Section) -> list[_Block]:
             _Block(pending_intro[0], strip_span(text, pending_intro[0], section.end)[1], "")
         )
     return blocks
-
-
-def _axes(path: tuple[str, ...]) -> list[str]:
-    axes: list[str] = []
-    for title in path:
-        for pattern in (_STRATEGIC_AXIS, _OPERATIONAL_AXIS):
-            match = pattern.match(title)
-            if match:
-                axes.append(match.group(1))
-    return axes

@@ -130,6 +130,25 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate.set_defaults(run=_cmd_eval)
 
+    records = commands.add_parser("records", help="work on the structured records")
+    records_commands = records.add_subparsers(dest="records_command", required=True)
+    draft = records_commands.add_parser(
+        "draft",
+        help="propose axis and action records from a document's plan, for review",
+        description="Reads the plan of DOCUMENT with the patterns of the corpus' profile.yaml "
+        "and writes axes.yaml and actions.yaml to review before moving them to records/.",
+    )
+    draft.add_argument("document", type=Path, help="a roadmap (Markdown, text, PDF, DOCX, HTML)")
+    draft.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="folder to write to (default: corpus/drafts)",
+    )
+    draft.add_argument("--force", action="store_true", help="overwrite existing draft files")
+    draft.set_defaults(run=_cmd_records_draft)
+
     shell = commands.add_parser("shell", help="interactive search in the terminal")
     shell.add_argument("-k", "--top-k", type=int, default=None, help="number of results")
     shell.set_defaults(run=_cmd_shell)
@@ -313,6 +332,55 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         if failures:
             return EXIT_USER_ERROR
         print(f"Quality gate passed ({args.thresholds}).")
+    return 0
+
+
+def _cmd_records_draft(settings: Settings, args: argparse.Namespace) -> int:
+    import yaml
+
+    from assistant import wiring
+    from assistant.corpus.catalog import load_catalog
+    from assistant.corpus.documents import UnreadableDocument, load_document
+    from assistant.corpus.drafting import draft_records
+    from assistant.errors import CorpusError
+
+    try:
+        document = load_document(args.document)
+    except (UnreadableDocument, OSError) as exc:
+        raise CorpusError(
+            f"{args.document}: cannot be read: {exc}", hint="give a Markdown, PDF or DOCX file"
+        ) from exc
+    plan = wiring.profile(settings).plan
+    draft = draft_records(document, plan, wiring.vocabulary(settings))
+    if not draft.axes:
+        raise CorpusError(
+            f"{args.document}: no axis heading matches the profile's plan patterns",
+            hint=f"set plan.strategic_axis and plan.operational_axis in {settings.profile_path}",
+        )
+    output: Path = args.output or settings.corpus_dir / "drafts"
+    files = {"axes.yaml": draft.axes, "actions.yaml": draft.actions}
+    existing = [output / name for name in files if (output / name).exists()]
+    if existing and not args.force:
+        raise CorpusError(
+            f"{existing[0]} exists already", hint="pass --force to overwrite, or -o another folder"
+        )
+    output.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        text = yaml.safe_dump(rows, allow_unicode=True, sort_keys=False, width=100)
+        (output / name).write_text(text, encoding="utf-8")
+    # The build must accept what was drafted: check it as it will be checked there.
+    load_catalog(
+        output, {document.name: document}, vocabulary=wiring.vocabulary(settings), plan=plan
+    )
+    themed = sum(1 for action in draft.actions if action["themes"])
+    print(
+        f"Proposed {len(draft.axes)} axes and {len(draft.actions)} actions "
+        f"({themed} with suggested themes) from {document.name} in {output}/."
+    )
+    print(
+        f"Review them (themes above all), then move the files into {settings.records_dir}/ "
+        "and run 'assistant build'."
+    )
     return 0
 
 

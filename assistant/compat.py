@@ -7,13 +7,16 @@ from typing import Any
 from assistant.chunk import CHUNKING_STRATEGY
 from assistant.config import Settings
 from assistant.embed import make_embedder
+from assistant.profile import load_profile
 
 
 def chunking_settings(settings: Settings) -> dict[str, Any]:
+    plan = load_profile(settings.profile_path).plan
     return {
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "strategy": CHUNKING_STRATEGY,
+        "axes": [plan.strategic_axis, plan.operational_axis],
     }
 
 

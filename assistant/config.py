@@ -108,6 +108,14 @@ class Settings(BaseSettings):
     def territories_path(self) -> Path:
         return self.corpus_dir / "territories.yaml"
 
+    @property
+    def profile_path(self) -> Path:
+        return self.corpus_dir / "profile.yaml"
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.corpus_dir / "vocabulary.yaml"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

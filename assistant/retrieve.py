@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant import wiring
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.embed import Embedder, Vectors, make_embedder
@@ -334,7 +335,7 @@ def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) 
         glossary=Glossary.load(settings.glossary_path),
         reranker=reranker,
         segments=index.segments,
-        gazetteer=Gazetteer.load(settings.territories_path),
+        gazetteer=wiring.gazetteer(settings),
     )
     retriever.check_dimensions()
     return retriever

@@ -33,7 +33,7 @@ class Gazetteer:
     """Finds territory mentions as whole words, the longest alias first.
 
     An alias written in capitals in the territories file (``CAN``, ``MEL``) is an acronym and
-    matches only in capitals, so that "What can…" does not name Niort Agglo.
+    matches only in capitals, so that "What can…" does not name a territory called CAN.
     """
 
     def __init__(
@@ -50,18 +50,21 @@ class Gazetteer:
         self._acronym_regex = _words(self._acronyms)
 
     @classmethod
-    def load(cls, path: Path) -> Gazetteer:
+    def load(cls, path: Path, *, home: str | None = None) -> Gazetteer:
+        """The territories of ``path``; ``home`` (the profile's home territory) must be one."""
         if not path.exists():
-            return cls({})
+            return cls({}, home=home)
         try:
             rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
             aliases: dict[str, Territory] = {}
             acronyms: dict[str, Territory] = {}
-            home = None
             for row in rows:
+                if "home" in row:
+                    raise CorpusError(
+                        f"{path}: territory {row.get('name')!r}: 'home' is set in the profile",
+                        hint="remove 'home' here and set home_territory in profile.yaml",
+                    )
                 territory = Territory(str(row["name"]), bool(row.get("covered", True)))
-                if row.get("home"):
-                    home = territory.name
                 for alias in map(str, [row["name"], *row.get("aliases", [])]):
                     if alias.isupper() and alias.isalpha():
                         acronyms[alias] = territory
@@ -69,7 +72,18 @@ class Gazetteer:
                         aliases[fold(alias)] = territory
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}: invalid territories file: {exc}") from exc
+        names = {t.name for t in [*aliases.values(), *acronyms.values()] if t.covered}
+        if home is not None and names and home not in names:
+            raise CorpusError(
+                f"the profile's home_territory {home!r} is not a territory of {path}",
+                hint=f"use one of: {', '.join(sorted(names))}",
+            )
         return cls(aliases, acronyms, home=home)
+
+    def names(self) -> list[str]:
+        """The covered territories, the home territory first, then alphabetically."""
+        names = {t.name for t in [*self._aliases.values(), *self._acronyms.values()] if t.covered}
+        return sorted(names, key=lambda name: (name != self.home, fold(name)))
 
     def find(self, text: str) -> list[Territory]:
         """Territories named in ``text``, in order of appearance, without repeats."""

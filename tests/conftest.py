@@ -120,10 +120,7 @@ def e5() -> E5Embedder:
 def real_index_settings(tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder) -> Settings:
     """The project's real corpus built once with the real model (about 45 s on 2 cores)."""
     root = tmp_path_factory.mktemp("real")
-    shutil.copytree(CORPUS / "documents", root / "corpus" / "documents")
-    shutil.copytree(CORPUS / "records", root / "corpus" / "records")
-    shutil.copy(CORPUS / "glossary.yaml", root / "corpus" / "glossary.yaml")
-    shutil.copy(CORPUS / "territories.yaml", root / "corpus" / "territories.yaml")
+    shutil.copytree(CORPUS, root / "corpus", ignore=shutil.ignore_patterns("originals", "drafts"))
     settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
     build_index(settings, embedder=e5, progress=False)
     return settings

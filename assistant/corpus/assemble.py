@@ -11,8 +11,10 @@ from assistant.config import Settings
 from assistant.corpus.catalog import RECORD_SUFFIXES, RecordCatalog, load_catalog
 from assistant.corpus.documents import load_documents
 from assistant.corpus.render import record_units
+from assistant.profile import load_profile
 from assistant.text import fold
 from assistant.types import Chunk, Document, SkippedFile
+from assistant.vocabulary import load_vocabulary
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ def corpus_files(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[P
             files.append(root)
     if settings.records_dir.is_dir():
         files += [p for p in settings.records_dir.iterdir() if p.suffix.lower() in RECORD_SUFFIXES]
+    files += [p for p in (settings.profile_path, settings.vocabulary_path) if p.is_file()]
     return sorted(files)
 
 
@@ -47,8 +50,12 @@ def assemble_corpus(settings: Settings, extra_paths: Sequence[Path] = ()) -> Cor
     roots = [settings.documents_dir] if settings.documents_dir.exists() else []
     documents, skipped = load_documents([*roots, *extra_paths])
     by_name = {document.name: document for document in documents}
-    catalog = load_catalog(settings.records_dir, by_name)
-    chunker = Chunker(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    plan = load_profile(settings.profile_path).plan
+    vocabulary = load_vocabulary(settings.vocabulary_path)
+    catalog = load_catalog(settings.records_dir, by_name, vocabulary=vocabulary, plan=plan)
+    chunker = Chunker(
+        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, plan=plan
+    )
     passages = [chunk for document in documents for chunk in chunker.chunk(document)]
     passages = _assign_territories(passages, _territories(catalog))
     return CorpusSnapshot(documents, skipped, catalog, passages + record_units(catalog, by_name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,9 @@ from pydantic import BaseModel, ValidationError
 from assistant.corpus.records import Acteur, Action, Axis, Dispositif, SourceRef
 from assistant.corpus.sections import SectionLocator
 from assistant.errors import CorpusError
+from assistant.profile import PlanPatterns
 from assistant.types import Document, SourceSpan
+from assistant.vocabulary import Vocabulary
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
@@ -26,6 +29,17 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "acteurs": Acteur,
 }
 UNIT_KIND = {"axes": "axe", "actions": "action", "dispositifs": "dispositif", "acteurs": "acteur"}
+# Which record fields take their values from which vocabulary list.
+VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
+    "actions": {"themes": "themes"},
+    "dispositifs": {
+        "types": "scheme_types",
+        "stages": "stages",
+        "needs": "needs",
+        "themes": "themes",
+    },
+    "acteurs": {"type": "actor_types", "themes": "themes"},
+}
 RECORD_SUFFIXES = {".yaml", ".yml", ".json"}
 
 
@@ -39,6 +53,8 @@ class RecordCatalog:
     acteurs: dict[str, Acteur] = field(default_factory=dict)
     spans: dict[tuple[str, str], SourceSpan] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    plan: PlanPatterns = field(default_factory=PlanPatterns)  # how the plan names its axes
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # what records' values mean
 
     def __len__(self) -> int:
         return len(self.axes) + len(self.actions) + len(self.dispositifs) + len(self.acteurs)
@@ -56,9 +72,20 @@ class RecordCatalog:
         return self.spans[(unit_kind, record_id)]
 
 
-def load_catalog(records_dir: Path, documents: Mapping[str, Document]) -> RecordCatalog:
-    """Read every records file; raise ``CorpusError`` naming the file, record and field at fault."""
-    catalog = RecordCatalog()
+def load_catalog(
+    records_dir: Path,
+    documents: Mapping[str, Document],
+    *,
+    vocabulary: Vocabulary | None = None,
+    plan: PlanPatterns | None = None,
+) -> RecordCatalog:
+    """Read every records file; raise ``CorpusError`` naming the file, record and field at fault.
+
+    Values are checked against ``vocabulary`` and action ids against the plan's ``action_id``.
+    """
+    vocabulary = vocabulary or Vocabulary()
+    catalog = RecordCatalog(plan=plan or PlanPatterns(), vocabulary=vocabulary)
+    action_id = re.compile(catalog.plan.action_id)
     if not records_dir.is_dir():
         return catalog
     locators: dict[str, SectionLocator] = {}
@@ -78,12 +105,52 @@ def load_catalog(records_dir: Path, documents: Mapping[str, Document]) -> Record
             record_id = str(getattr(record, "id"))  # noqa: B009 - every record model has an id
             if record_id in target:
                 raise CorpusError(f"{path}: duplicate {kind} id {record_id!r}")
+            _check_values(path, kind, record_id, record, vocabulary)
+            if kind == "actions" and not action_id.match(record_id):
+                raise CorpusError(
+                    f"{path}: record {record_id}: id does not match the profile's plan.action_id "
+                    f"{action_id.pattern!r}",
+                    hint="fix the id, or the pattern in profile.yaml",
+                )
             source: SourceRef = getattr(record, "source")  # noqa: B009
-            catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(path, record_id, source, documents, locators)
+            catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(
+                path, record_id, source, documents, locators
+            )
             target[record_id] = record
         catalog.files.append(path.name)
     _check_links(catalog)
     return catalog
+
+
+def _check_values(
+    path: Path, kind: str, record_id: str, record: BaseModel, vocabulary: Vocabulary
+) -> None:
+    for field_name, list_name in VOCABULARY_FIELDS.get(kind, {}).items():
+        value = getattr(record, field_name)
+        values = [value] if isinstance(value, str) else list(value)
+        unknown = vocabulary.unknown(list_name, values)
+        if unknown:
+            raise CorpusError(
+                f"{path}: record {record_id}: field {field_name}: "
+                f"{', '.join(map(repr, unknown))} is not in {list_name} of "
+                f"{vocabulary.source or 'the vocabulary'}; allowed: "
+                f"{', '.join(vocabulary.values(list_name))}",
+                hint=f"use an allowed value, or add it to {list_name} in the vocabulary file",
+            )
+
+
+def used_values(catalog: RecordCatalog) -> dict[str, set[str]]:
+    """The vocabulary values the records use, by list (for a corpus with no vocabulary file)."""
+    used: dict[str, set[str]] = {}
+    for kind, fields in VOCABULARY_FIELDS.items():
+        records: dict[str, BaseModel] = getattr(catalog, kind)
+        for record in records.values():
+            for field_name, list_name in fields.items():
+                value = getattr(record, field_name)
+                used.setdefault(list_name, set()).update(
+                    [value] if isinstance(value, str) else value
+                )
+    return used
 
 
 def _read_records(path: Path, model: type[RecordT]) -> list[RecordT]:

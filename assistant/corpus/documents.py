@@ -42,7 +42,9 @@ def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[SkippedF
             skipped.append(SkippedFile(str(path), str(exc)))
             continue
         if document.name in seen:
-            skipped.append(SkippedFile(str(path), f"another document is already named {document.name}"))
+            skipped.append(
+                SkippedFile(str(path), f"another document is already named {document.name}")
+            )
             continue
         seen.add(document.name)
         documents.append(document)
@@ -87,7 +89,9 @@ def _expand(paths: Iterable[Path], skipped: list[SkippedFile]) -> list[Path]:
             files.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and not p.name.startswith(".") and not p.name.endswith(SIDECAR_SUFFIX)
+                if p.is_file()
+                and not p.name.startswith(".")
+                and not p.name.endswith(SIDECAR_SUFFIX)
             )
         elif path.is_file():
             files.append(path)

@@ -17,14 +17,6 @@ from assistant.corpus.units import axis_title, record_unit
 from assistant.text import fold
 from assistant.types import Chunk, MetadataValue
 
-# Only groups a question may ask for as such; "every funder named anywhere" is not one, and such
-# long, generic units match every question a little and crowd the specific ones out.
-ACTOR_GROUP_TITLES = {
-    "structure interrogée": "Structures interrogées lors du diagnostic de la feuille de route",
-    "gouvernance": "Instances de gouvernance et de suivi de la feuille de route",
-    "accompagnement": "Acteurs de l'accompagnement des projets ESS",
-}
-
 
 def outline_units(catalog: RecordCatalog) -> list[Chunk]:
     units: list[Chunk] = []
@@ -42,16 +34,25 @@ def slug(text: str) -> str:
 def _plan(catalog: RecordCatalog) -> Chunk:
     strategic = [a for a in catalog.axes.values() if a.is_strategic]
     operational = [a for a in catalog.axes.values() if not a.is_strategic]
-    lines = [
-        f"Plan de la feuille de route : {len(strategic)} axes stratégiques (piliers) déclinés en "
-        f"{len(operational)} axes opérationnels et {len(catalog.actions)} actions.",
-    ]
+    plan = catalog.plan
+    summary = plan.summary.format(
+        strategic=len(strategic), operational=len(operational), actions=len(catalog.actions)
+    )
+    lines = [f"Plan {plan.of} : {summary}."]
     for axis in strategic:
         lines.append(f"- {axis_title(catalog, axis.id)}")
-        lines += [f"  - {axis_title(catalog, o.id)}" for o in operational if o.id[0] == axis.id]
+        lines += [
+            f"  - {axis_title(catalog, o.id)}"
+            for o in operational
+            if o.id.split(".", 1)[0] == axis.id
+        ]
     members = [f"axe:{axis.id}" for axis in catalog.axes.values()]
     return record_unit(
-        "axe", "plan", "\n".join(lines), catalog, _group("plan", members),
+        "axe",
+        "plan",
+        "\n".join(lines),
+        catalog,
+        _group("plan", members),
         span_of=f"axe:{strategic[0].id}",
     )
 
@@ -63,12 +64,16 @@ def _themes(catalog: RecordCatalog) -> list[Chunk]:
             by_theme[str(action_theme)].append(action.id)
     units = []
     for theme, ids in sorted(by_theme.items()):
-        lines = [f"Actions de la feuille de route sur le thème « {theme} » ({len(ids)}) :"]
+        lines = [f"Actions {catalog.plan.of} sur le thème « {theme} » ({len(ids)}) :"]
         lines += [f"- {i} : {catalog.actions[i].text}" for i in ids]
         metadata = _group("theme", [f"action:{i}" for i in ids]) | {"theme": [theme]}
         units.append(
             record_unit(
-                "action", f"theme-{slug(theme)}", "\n".join(lines), catalog, metadata,
+                "action",
+                f"theme-{slug(theme)}",
+                "\n".join(lines),
+                catalog,
+                metadata,
                 span_of=f"action:{ids[0]}",
             )
         )
@@ -81,7 +86,9 @@ def _actor_groups(catalog: RecordCatalog) -> list[Chunk]:
         by_type[str(actor.type)].append(actor.id)
     units = []
     for actor_type, ids in by_type.items():
-        title = ACTOR_GROUP_TITLES.get(actor_type)
+        # Only groups a question may ask for as such (the vocabulary gives them an outline title);
+        # long, generic units match every question a little and crowd the specific ones out.
+        title = catalog.vocabulary.outline("actor_types", actor_type)
         if title is None or len(ids) < 2:
             continue
         lines = [f"{title} ({len(ids)}) :"]
@@ -89,7 +96,11 @@ def _actor_groups(catalog: RecordCatalog) -> list[Chunk]:
         metadata = _group("actor_type", [f"acteur:{i}" for i in ids]) | {"actor_type": actor_type}
         units.append(
             record_unit(
-                "acteur", f"type-{slug(actor_type)}", "\n".join(lines), catalog, metadata,
+                "acteur",
+                f"type-{slug(actor_type)}",
+                "\n".join(lines),
+                catalog,
+                metadata,
                 span_of=f"acteur:{ids[0]}",
             )
         )

@@ -8,53 +8,17 @@ loaded against the documents, never written by hand.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Theme = Literal[
-    "économie circulaire",
-    "alimentation durable",
-    "logistique zéro carbone",
-    "tourisme",
-    "cohésion territoriale",
-    "insertion",
-    "financement",
-    "commande publique",
-    "foncier et immobilier",
-    "communication",
-    "observation et données",
-    "coopération",
-    "formation",
-    "innovation sociale",
-    "accompagnement",
-    "transition écologique",
-    "événements",
-    "entreprises responsables",
-]
-SchemeType = Literal[
-    "subvention",
-    "avance remboursable",
-    "prêt",
-    "prix",
-    "appel à projets",
-    "fonds d'amorçage",
-    "locaux",
-    "commande publique",
-    "accompagnement",
-    "politique publique",
-]
-Stage = Literal["émergence", "développement", "changement d'échelle"]
-Need = Literal["financement", "locaux", "accompagnement", "visibilité", "commande publique"]
-ActorType = Literal[
-    "structure interrogée",
-    "accompagnement",
-    "gouvernance",
-    "collectivité",
-    "financeur",
-    "réseau",
-    "événement",
-]
+# The values of themes, scheme types, stages, needs and actor types are the corpus' own: they are
+# listed in ``corpus/vocabulary.yaml`` and checked when the records are loaded (catalog.py).
+Theme = str
+SchemeType = str
+Stage = str
+Need = str
+ActorType = str
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -82,7 +46,7 @@ class SourceRef(_Record):
 class Axis(_Record):
     """A strategic axis (``A``) or an operational axis (``A.1``) of the roadmap."""
 
-    id: str = Field(pattern=r"^[A-Z](\.[0-9]+)?$")
+    id: str = Field(pattern=r"^[A-Za-z0-9]+(\.[A-Za-z0-9]+)?$", description="A or A.1.")
     title: str
     source: SourceRef
 
@@ -94,9 +58,10 @@ class Axis(_Record):
 class Action(_Record):
     """One bullet action of the roadmap, under an operational axis."""
 
-    id: str = Field(pattern=r"^[A-Z]\.[0-9]+\.[0-9]+$", description="Stable id, e.g. A.1.2.")
+    # The id's form is the profile's (plan.action_id), checked when the records are loaded.
+    id: str = Field(min_length=1, description="Stable id, e.g. A.1.2.")
     text: str
-    themes: list[Theme] = Field(min_length=1)
+    themes: list[Theme] = Field(default_factory=list)
     source: SourceRef
 
     @property
@@ -112,7 +77,9 @@ class Amounts(_Record):
     """Amounts in euros as the document states them; every field is optional."""
 
     ceiling_eur: int | None = Field(default=None, ge=0, description="Maximum per project.")
-    average_eur: int | None = Field(default=None, ge=0, description="Average or target per project.")
+    average_eur: int | None = Field(
+        default=None, ge=0, description="Average or target per project."
+    )
     cofunding_rate_max: float | None = Field(default=None, gt=0, le=1)
     yearly_envelope_eur: int | None = Field(default=None, ge=0)
     total_envelope_eur: int | None = Field(default=None, ge=0)

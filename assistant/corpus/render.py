@@ -12,9 +12,10 @@ from dataclasses import replace
 
 from assistant.corpus.catalog import RecordCatalog
 from assistant.corpus.outlines import outline_units
-from assistant.corpus.units import axis_title, record_unit
 from assistant.corpus.records import Acteur, Action, Amounts, Axis, Dispositif
+from assistant.corpus.units import axis_title, record_unit
 from assistant.types import Chunk, Document, MetadataValue
+
 
 def record_units(catalog: RecordCatalog, documents: Mapping[str, Document]) -> list[Chunk]:
     """One unit per record, in a stable order (axes, actions, schemes, actors).
@@ -63,15 +64,26 @@ def _axis_unit(axis: Axis, catalog: RecordCatalog) -> Chunk:
         axis_ids = [axis.id.split(".")[0], axis.id]
         members = [f"action:{action.id}" for action in actions]
     themes = sorted(
-        {str(t) for a in catalog.actions.values() if a.id.startswith(axis.id + ".") for t in a.themes}
+        {
+            str(t)
+            for a in catalog.actions.values()
+            if a.id.startswith(axis.id + ".")
+            for t in a.themes
+        }
     )
-    return record_unit("axe", axis.id, "\n".join(lines), catalog, {"axis": axis_ids, "theme": themes, "group": "axis", "members": members})
+    return record_unit(
+        "axe",
+        axis.id,
+        "\n".join(lines),
+        catalog,
+        {"axis": axis_ids, "theme": themes, "group": "axis", "members": members},
+    )
 
 
 def _action_unit(action: Action, catalog: RecordCatalog) -> Chunk:
     text = "\n".join(
         [
-            f"Action {action.id} de la feuille de route : {action.text}",
+            f"Action {action.id} {catalog.plan.of} : {action.text}",
             f"{axis_title(catalog, action.operational_axis)}.",
             f"{axis_title(catalog, action.strategic_axis)}.",
             f"Thèmes : {', '.join(action.themes)}.",

@@ -11,8 +11,7 @@ def axis_title(catalog: RecordCatalog, axis_id: str) -> str:
     axis = catalog.axes.get(axis_id)
     if axis is not None:
         return axis.source.quote
-    return f"{'Axe stratégique' if '.' not in axis_id else 'Axe opérationnel'} {axis_id}"
-
+    return catalog.plan.axis_label(axis_id)
 
 
 def record_unit(

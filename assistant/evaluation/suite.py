@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from assistant import wiring
 from assistant.assistant import Assistant
 from assistant.build import build_index, index_status
 from assistant.compat import chunking_settings, embedder_settings
@@ -30,7 +31,6 @@ from assistant.glossary import Glossary
 from assistant.rerank import CrossEncoderReranker
 from assistant.retrieve import RetrievalConfig, Retriever, retrieval_config
 from assistant.store import LoadedIndex, load_index
-from assistant.territories import Gazetteer
 from assistant.types import Document
 
 DEFAULT_NAME = "hybrid"
@@ -70,7 +70,7 @@ def systems(
             glossary=glossary if expand else None,
             reranker=CrossEncoderReranker(settings.reranker_model) if rerank else None,
             segments=index.segments,
-            gazetteer=Gazetteer.load(settings.territories_path),
+            gazetteer=wiring.gazetteer(settings),
         )
         return System(name, description, retriever)
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from assistant import __version__
+from assistant import __version__, wiring
 from assistant.assistant import Assistant, RecordNotFoundError
 from assistant.config import Settings, get_settings
 from assistant.conversation import Turn
@@ -49,11 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.assistant = Assistant.load(settings or get_settings())
         yield
 
+    corpus_profile = wiring.profile(settings or get_settings())
     app = FastAPI(
-        title="ESS assistant",
+        title=corpus_profile.title,
         version=__version__,
-        description="Search, cited answers and a support-scheme finder over Niort Agglo's ESS "
-        "roadmap 2023-2026 and its benchmark.",
+        description="Search, cited answers and a support-scheme finder over "
+        f"{corpus_profile.corpus_description}.",
         lifespan=lifespan,
     )
     _add_error_handlers(app)
@@ -115,6 +116,16 @@ def _add_routes(app: FastAPI) -> None:
                 for m in matches]  # fmt: skip
         elsewhere = any(not m.local and m.kind == "dispositif" for m in matches)
         return SchemeMatchResponse(matches=outs, notice=NOTICE_ELSEWHERE if elsewhere else None)
+
+    @app.get("/vocabulary")
+    def vocabulary(assistant: AssistantDep) -> dict[str, list[dict[str, str]]]:
+        """The values records use (themes, scheme types, stages, needs, actor types), labelled."""
+        return assistant.vocabulary.as_dict()
+
+    @app.get("/profile")
+    def profile(assistant: AssistantDep) -> dict[str, Any]:
+        """What the web app shows of the corpus: its title, home territory and territories."""
+        return assistant.profile_summary()
 
     @app.get("/records/{kind}", responses={404: {"model": ErrorResponse}})
     def records(kind: str, assistant: AssistantDep) -> list[dict[str, Any]]:

@@ -33,6 +33,10 @@ class AssistantClient(Protocol):
 
     def records(self, kind: str) -> list[dict[str, Any]]: ...
 
+    def vocabulary(self) -> dict[str, list[dict[str, str]]]: ...
+
+    def profile(self) -> dict[str, Any]: ...
+
 
 class LocalClient:
     """The assistant loaded in this process."""
@@ -87,6 +91,12 @@ class LocalClient:
     def records(self, kind: str) -> list[dict[str, Any]]:
         return self.assistant.records(kind)
 
+    def vocabulary(self) -> dict[str, list[dict[str, str]]]:
+        return self.assistant.vocabulary.as_dict()
+
+    def profile(self) -> dict[str, Any]:
+        return self.assistant.profile_summary()
+
 
 class HttpClient:
     """The assistant behind its HTTP API."""
@@ -98,7 +108,7 @@ class HttpClient:
         try:
             response = self.http.request(method, path, json=body)
         except httpx.HTTPError as exc:
-            raise ClientError(f"the assistant service cannot be reached: {exc}") from exc
+            raise ClientError(f"le service de l'assistant est injoignable : {exc}") from exc
         if response.status_code >= 400:
             raise ClientError(str(response.json().get("detail", response.text)))
         return response.json()
@@ -120,7 +130,7 @@ class HttpClient:
                         data = json.loads(line.removeprefix("data: "))
                         yield (kind, data) if kind == "answer" else (kind, data.get("text", ""))
         except httpx.HTTPError as exc:
-            raise ClientError(f"the assistant service cannot be reached: {exc}") from exc
+            raise ClientError(f"le service de l'assistant est injoignable : {exc}") from exc
 
     def search(self, query: str, top_k: int, filters: dict[str, Any]) -> list[dict[str, Any]]:
         body = {"query": query, "top_k": top_k, "filters": filters}
@@ -134,6 +144,14 @@ class HttpClient:
     def records(self, kind: str) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = self._json("GET", f"/records/{kind}")
         return records
+
+    def vocabulary(self) -> dict[str, list[dict[str, str]]]:
+        vocabulary: dict[str, list[dict[str, str]]] = self._json("GET", "/vocabulary")
+        return vocabulary
+
+    def profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = self._json("GET", "/profile")
+        return profile
 
 
 def make_client(settings: Settings) -> AssistantClient:

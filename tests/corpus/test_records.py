@@ -11,13 +11,20 @@ import yaml
 from assistant.corpus.catalog import load_catalog
 from assistant.corpus.documents import load_document
 from assistant.errors import CorpusError
+from assistant.profile import load_profile
+from assistant.vocabulary import load_vocabulary
 from tests.conftest import CORPUS, ROADMAP
+
+VOCABULARY = load_vocabulary(CORPUS / "vocabulary.yaml")
+PLAN = load_profile(CORPUS / "profile.yaml").plan
 
 
 @pytest.fixture(scope="module")
 def catalog():  # type: ignore[no-untyped-def]
     document = load_document(ROADMAP)
-    return load_catalog(CORPUS / "records", {document.name: document})
+    return load_catalog(
+        CORPUS / "records", {document.name: document}, vocabulary=VOCABULARY, plan=PLAN
+    )
 
 
 def _document_actions() -> dict[str, str]:
@@ -100,16 +107,38 @@ def test_an_invalid_record_is_refused_naming_file_record_and_field(tmp_path: Pat
            "source": {"document": document.name, "quote": quote}}  # fmt: skip
     records = _write(tmp_path, "actions.yaml", [row])
     with pytest.raises(CorpusError) as error:
-        load_catalog(records, {document.name: document})
+        load_catalog(records, {document.name: document}, vocabulary=VOCABULARY)
     assert "actions.yaml" in error.value.message
     assert "A.1.2" in error.value.message
-    assert "themes" in error.value.message
+    assert "field themes" in error.value.message
+    assert "'pas un thème'" in error.value.message
+    assert "vocabulary.yaml" in error.value.message
+    assert "économie circulaire" in error.value.message  # the allowed values are listed
+
+
+def test_without_a_vocabulary_any_value_is_accepted(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    quote = "Identifier les structures ou personnes relais par public cible"
+    row = {"id": "A.1.2", "text": "x", "themes": ["pas un thème"],
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
+    catalog = load_catalog(_write(tmp_path, "actions.yaml", [row]), {document.name: document})
+    assert catalog.actions["A.1.2"].themes == ["pas un thème"]
+
+
+def test_an_action_id_must_follow_the_profile(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    quote = "Identifier les structures ou personnes relais par public cible"
+    row = {"id": "action-2", "text": "x", "themes": ["formation"],
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
+    with pytest.raises(CorpusError, match=r"plan\.action_id"):
+        load_catalog(_write(tmp_path, "actions.yaml", [row]), {document.name: document}, plan=PLAN)
 
 
 def test_a_quote_not_in_the_document_is_refused(tmp_path: Path) -> None:
     document = load_document(ROADMAP)
+    quote = "Une phrase que le document n'a pas."
     row = {"id": "A.1.2", "text": "x", "themes": ["formation"],
-           "source": {"document": document.name, "quote": "Une phrase que le document n'a pas."}}  # fmt: skip
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
     records = _write(tmp_path, "actions.yaml", [row])
     with pytest.raises(CorpusError, match="not found verbatim"):
         load_catalog(records, {document.name: document})
@@ -123,3 +152,16 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     records = _write(tmp_path, "actions.yaml", [row, row])
     with pytest.raises(CorpusError, match="duplicate"):
         load_catalog(records, {document.name: document})
+
+
+def test_drafting_the_roadmap_finds_the_curated_axes_and_actions() -> None:
+    from assistant.corpus.drafting import draft_records
+
+    document = load_document(ROADMAP)
+    draft = draft_records(document, PLAN, VOCABULARY)
+    curated = yaml.safe_load((CORPUS / "records" / "actions.yaml").read_text(encoding="utf-8"))
+    assert [(a["id"], a["text"]) for a in draft.actions] == [(a["id"], a["text"]) for a in curated]
+    axes = yaml.safe_load((CORPUS / "records" / "axes.yaml").read_text(encoding="utf-8"))
+    assert [(a["id"], a["source"]["quote"]) for a in draft.axes] == [
+        (a["id"], a["source"]["quote"]) for a in axes
+    ]
