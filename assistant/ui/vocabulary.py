@@ -7,13 +7,14 @@ When the service offers ``GET /vocabulary``, only that function changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
 from assistant.schemes import STAGES
+from assistant.ui.client import ClientError
 
 
 class RecordSource(Protocol):
@@ -51,15 +52,17 @@ class Vocabulary:
 
 
 def load_vocabulary(source: RecordSource, corpus_dir: Path | None = None) -> Vocabulary:
-    """The lists, read from the records (every value some record uses); the home territory
-    from the corpus's territories.yaml when the app can read it."""
+    """The lists: the corpus vocabulary with its labels where the client serves one (the values no
+    record uses are left out), else every value some record uses; the home territory from the
+    client's profile, else from the corpus's territories.yaml when the app can read it."""
     actions = source.records("action")
     schemes = source.records("dispositif")
     actors = source.records("acteur")
     axes = source.records("axe")
     records = [*actions, *schemes, *actors]
     stages = {s for r in schemes for s in r.get("stages", [])}
-    return Vocabulary(
+    served = _served(source)
+    used = Vocabulary(
         themes=_terms(t for r in records for t in r.get("themes", [])),
         scheme_types=_terms(t for r in schemes for t in r.get("types", [])),
         stages=[Term(s, _label(s)) for s in sorted(stages, key=_order(list(STAGES)))],
@@ -67,8 +70,32 @@ def load_vocabulary(source: RecordSource, corpus_dir: Path | None = None) -> Voc
         actor_types=_terms(str(r["type"]) for r in actors if r.get("type")),
         territories=_terms(str(r["territory"]) for r in records if r.get("territory")),
         axes=[Term(str(a["id"]), f"{a['id']} — {a['title']}") for a in axes],
-        home=_home(corpus_dir),
+        home=_served_home(source) or _home(corpus_dir),
     )
+    labelled: dict[str, Any] = {}
+    for name in ("themes", "scheme_types", "stages", "needs", "actor_types"):
+        terms = [t for t in served.get(name, []) if t.id in used.ids(name)]
+        if terms:
+            labelled[name] = terms
+    return replace(used, **labelled)
+
+
+def _served(source: RecordSource) -> dict[str, list[Term]]:
+    """The client's vocabulary (GET /vocabulary), when it has one."""
+    try:
+        data = source.vocabulary()  # type: ignore[attr-defined]
+    except (AttributeError, ClientError):  # an older service or client: the records say
+        return {}
+    return {str(name): [Term(str(t["value"]), str(t["label"])) for t in terms]
+            for name, terms in data.items()}  # fmt: skip
+
+
+def _served_home(source: RecordSource) -> str | None:
+    try:
+        home = source.profile().get("home_territory")  # type: ignore[attr-defined]
+    except (AttributeError, ClientError):
+        return None
+    return str(home) if home else None
 
 
 def _home(corpus_dir: Path | None) -> str | None:

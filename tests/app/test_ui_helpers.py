@@ -248,3 +248,21 @@ def test_the_vocabulary_is_read_from_the_records(tmp_path: Path) -> None:
     assert vocabulary.label("themes", "insertion") == "Insertion"
     assert vocabulary.home == "Niort" and vocabulary.territories_home_first() == ["Niort", "Lyon"]
     assert load_vocabulary(Records()).home is None
+
+
+class Served(Records):
+    def vocabulary(self) -> dict[str, list[dict[str, str]]]:
+        return {"themes": [{"value": "insertion", "label": "Insertion par l'activité"},
+                           {"value": "tourisme", "label": "Tourisme"}]}  # fmt: skip
+
+    def profile(self) -> dict[str, object]:
+        return {"home_territory": "Lyon"}
+
+
+def test_the_served_vocabulary_gives_the_labels_of_the_values_records_use() -> None:
+    vocabulary = load_vocabulary(Served())
+    assert [(t.id, t.label) for t in vocabulary.themes] == [
+        ("insertion", "Insertion par l'activité")
+    ]
+    assert vocabulary.ids("stages") == ["émergence", "développement"]  # from the records
+    assert vocabulary.home == "Lyon"
