@@ -11,8 +11,8 @@ from assistant.ui.client import ClientError
 from assistant.ui.state import client, records_by_kind, vocabulary
 from assistant.ui.text import escape_markdown
 
-vocab = vocabulary()
 st.title("Trouver un dispositif")
+vocab = vocabulary()
 st.write(
     "Décrivez votre projet : l'assistant classe les dispositifs du benchmark et les acteurs "
     "de l'accompagnement, et dit ce qui correspond et ce qui peut bloquer."

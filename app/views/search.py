@@ -9,9 +9,9 @@ from assistant.ui.client import ClientError
 from assistant.ui.state import client, records_by_kind, vocabulary
 from assistant.ui.text import escape_markdown, highlight
 
-vocab = vocabulary()
 params = st.query_params
 st.title("Recherche")
+vocab = vocabulary()
 query = st.text_input(
     "Rechercher dans la feuille de route et le benchmark",
     value=params.get("q", ""),
