@@ -14,6 +14,7 @@ navigation = st.navigation(
         st.Page(PAGES / "schemes.py", title="Trouver un dispositif", icon="🧭"),
         st.Page(PAGES / "roadmap.py", title="Feuille de route", icon="🗺️"),
         st.Page(PAGES / "quality.py", title="Qualité", icon="📊"),
+        st.Page(PAGES / "admin.py", title="Administration", icon="🔐"),
     ]
 )
 navigation.run()

@@ -244,9 +244,10 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from assistant.build import index_status
     from assistant.service import create_app
-    from assistant.store import require_build
+    from assistant.service.limits import uvicorn_limits
+    from assistant.store import check_service_ready
 
-    require_build(settings.index_dir)  # a clear error before the server starts
+    check_service_ready(settings)  # a clear error before the server starts, not half a service
     stale = index_status(settings)
     if stale is not None:
         print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
@@ -255,6 +256,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="warning",
+        **uvicorn_limits(settings),
     )
     return 0
 

@@ -97,9 +97,3 @@ with st.sidebar:
         mime="text/markdown",
         disabled=not messages,
     )
-    st.download_button(
-        "Exporter les avis (CSV)",
-        data=feedback_store().to_csv(),
-        file_name="avis-assistant-ess.csv",
-        mime="text/csv",
-    )

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.filters import FILTER_KEYS
 from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.schemes import NEEDS, STAGES
 from assistant.types import Answer, Citation, Hit, SourceSpan
 
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
-FilterValue = str | list[str]
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_CHARS = 200
+# A filter's value: one string, or a short list of them (any of them matches).
+FilterText = Annotated[str, Field(max_length=MAX_FILTER_VALUE_CHARS)]
+FilterValue = FilterText | Annotated[list[FilterText], Field(max_length=MAX_FILTER_VALUES)]
+
+
+def _filter(key: str) -> Any:
+    return Field(default=None, description=FILTER_KEYS[key])
+
+
+class Filters(BaseModel):
+    """Keep units whose metadata match every key given (any of the values given for a key)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: FilterValue | None = _filter("kind")
+    document: FilterValue | None = _filter("document")
+    section: FilterValue | None = _filter("section")
+    axis: FilterValue | None = _filter("axis")
+    theme: FilterValue | None = _filter("theme")
+    territory: FilterValue | None = _filter("territory")
+    scheme_type: FilterValue | None = _filter("scheme_type")
+    stage: FilterValue | None = _filter("stage")
+    need: FilterValue | None = _filter("need")
+    actor_type: FilterValue | None = _filter("actor_type")
+    record_id: FilterValue | None = _filter("record_id")
+
+    def spec(self) -> dict[str, str | list[str]]:
+        """The filters given, as the library takes them."""
+        return {key: value for key, value in self if value is not None}
 
 
 def _not_blank(value: str) -> str:
@@ -23,13 +54,13 @@ def _not_blank(value: str) -> str:
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SearchRequest(_Request):
     query: str = Field(max_length=MAX_QUERY_CHARS, examples=["économie circulaire"])
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
-    filters: dict[str, FilterValue] = Field(default_factory=dict, examples=[{"kind": "action"}])
+    filters: Filters = Field(default_factory=Filters, examples=[{"kind": "action"}])
 
     @field_validator("query")
     @classmethod
@@ -47,7 +78,7 @@ class AskRequest(_Request):
         max_length=MAX_QUERY_CHARS, examples=["Quelles actions soutiennent l'économie circulaire ?"]
     )
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
-    filters: dict[str, FilterValue] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=Filters)
     generate: bool = Field(default=True, description="Use the language model if configured.")
 
     @field_validator("question")
@@ -165,3 +196,44 @@ class SchemeMatchResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+class FeedbackRequest(_Request):
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    answer: str = Field(min_length=1, max_length=20_000)
+    useful: bool
+    comment: str = Field(default="", max_length=2000)
+    client_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Who votes (one vote per answer and per client); default: the address.",
+    )
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+
+
+class DocumentOut(BaseModel):
+    name: str
+    format: str
+    size_bytes: int
+    indexed: bool
+    units: int
+    last_indexed: str | None
+
+
+class JobOut(BaseModel):
+    id: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    stage: str
+    embedded: int
+    to_embed: int
+    skipped: list[dict[str, str]]
+    error: str | None
+    started_at: str
+    finished_at: str | None
+    report: dict[str, Any] | None
+
+
+ERROR_MODEL: dict[str, Any] = {"model": ErrorResponse}

@@ -6,7 +6,7 @@ import streamlit as st
 
 from assistant.config import Settings
 from assistant.ui.client import AssistantClient, make_client
-from assistant.ui.feedback import FeedbackStore
+from assistant.ui.feedback import FeedbackSink, make_feedback
 
 
 @st.cache_resource(show_spinner="Chargement de l'assistant…")
@@ -15,5 +15,5 @@ def client() -> AssistantClient:
 
 
 @st.cache_resource
-def feedback_store() -> FeedbackStore:
-    return FeedbackStore(Settings().data_dir)
+def feedback_store() -> FeedbackSink:
+    return make_feedback(Settings())
