@@ -63,11 +63,11 @@ def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | 
     """Why the index needs a (re)build, or ``None`` when it is current (a damaged build is
     never current)."""
     try:
+        verify_build(settings.index_dir)
         manifest = read_manifest(settings.index_dir)
         check_compatible(
             manifest, embedder=embedder_settings(settings), chunking=chunking_settings(settings)
         )
-        verify_build(settings.index_dir)
     except AssistantError as exc:
         return exc.message
     if manifest.corpus_fingerprint != corpus_fingerprint(corpus_files(settings, extra_paths)):

@@ -7,12 +7,14 @@ it here itself otherwise, so both modes store the same rows.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import sqlite3
 import threading
 from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -73,8 +75,15 @@ class FeedbackStore:
                     db.execute(f"ALTER TABLE feedback ADD COLUMN {column} {kind}")
             db.execute(UNIQUE_VOTE)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, committed (or rolled back) and closed at the end."""
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
 
     def add(
         self, question: str, answer: str, *, useful: bool, comment: str = "", client: str = ""
@@ -98,7 +107,10 @@ class FeedbackStore:
                 "comment = excluded.comment RETURNING id",
                 row,
             )
-            return int(cursor.fetchone()[0])
+            # Read RETURNING to the end: a statement left running keeps the write lock.
+            (row_id,) = cursor.fetchall()[0]
+            cursor.close()
+            return int(row_id)
 
     def rows(self) -> list[tuple[object, ...]]:
         with self._connect() as db:
