@@ -12,6 +12,7 @@ import json
 import re
 import tempfile
 import threading
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -95,6 +96,8 @@ Admin = Annotated[None, Depends(require_admin)]
 def sanitise_name(name: str) -> str:
     """A file name safe to store in the corpus folder: no folder part, no leading dot."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    # Accents are dropped rather than replaced (« partagé » → « partage »).
+    base = "".join(c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c))
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
