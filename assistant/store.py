@@ -203,9 +203,13 @@ def _read_build(path: Path, manifest: Manifest) -> LoadedIndex:
         segments = SegmentIndex.load(path)
     except _READ_ERRORS as exc:
         raise _corrupt(path / SegmentIndex.FILE, exc) from exc
-    if segments is not None and len(segments) and (
-        segments.vectors.shape != (len(segments), vectors.dim)
-        or int(segments.rows[:, 0].max()) >= len(units)
+    if (
+        segments is not None
+        and len(segments)
+        and (
+            segments.vectors.shape != (len(segments), vectors.dim)
+            or int(segments.rows[:, 0].max()) >= len(units)
+        )
     ):
         raise _corrupt(path / SegmentIndex.FILE, "its sentences do not match the units")
     return LoadedIndex(path, manifest, units, vectors, segments, documents)

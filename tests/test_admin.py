@@ -21,8 +21,13 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _env(root: Path, **extra: str) -> dict[str, str]:
-    return {"ASSISTANT_CORPUS_DIR": str(root / "corpus"), "ASSISTANT_INDEX_DIR": str(root / "index"),
-            "ASSISTANT_DATA_DIR": str(root / "data"), "ASSISTANT_CHUNK_SIZE": "400", **extra}  # fmt: skip
+    return {
+        "ASSISTANT_CORPUS_DIR": str(root / "corpus"),
+        "ASSISTANT_INDEX_DIR": str(root / "index"),
+        "ASSISTANT_DATA_DIR": str(root / "data"),
+        "ASSISTANT_CHUNK_SIZE": "400",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +86,9 @@ def _wait(url: str, job_id: str) -> dict[str, Any]:
     raise AssertionError("the rebuild did not finish")
 
 
-def test_an_uploaded_document_is_searchable_after_a_rebuild_without_restart(url: str, root: Path) -> None:
+def test_an_uploaded_document_is_searchable_after_a_rebuild_without_restart(
+    url: str, root: Path
+) -> None:
     query = {"query": "lombricomposteur collectif de quartier", "top_k": 1}
     before = httpx.post(f"{url}/search", json=query).json()["results"]
     assert before[0]["source"]["document"] != "Compostage-partage-v2.md"
@@ -102,7 +109,10 @@ def test_an_uploaded_document_is_searchable_after_a_rebuild_without_restart(url:
     after = httpx.post(f"{url}/search", json=query).json()["results"]
     assert after[0]["source"]["document"] == "Compostage-partage-v2.md"
     listed = {d["name"]: d for d in httpx.get(f"{url}/admin/documents", headers=AUTH).json()}
-    assert listed["Compostage-partage-v2.md"]["indexed"] and listed["Compostage-partage-v2.md"]["units"] >= 1
+    assert (
+        listed["Compostage-partage-v2.md"]["indexed"]
+        and listed["Compostage-partage-v2.md"]["units"] >= 1
+    )
     assert listed["recyclerie.md"]["format"] == "md" and listed["recyclerie.md"]["size_bytes"] > 0
     (root / "corpus" / "documents" / "casse.docx").unlink()
 
@@ -150,7 +160,9 @@ def test_feedback_through_the_api_and_its_admin_export(url: str, root: Path) -> 
     export = httpx.get(f"{url}/admin/feedback.csv", headers=AUTH)
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "'=1+1" in export.text and ",0,'=1+1" in export.text
-    audit = [json.loads(line) for line in (root / "data" / "admin-audit.jsonl").read_text().splitlines()]
+    audit = [
+        json.loads(line) for line in (root / "data" / "admin-audit.jsonl").read_text().splitlines()
+    ]
     exports = [a for a in audit if a["action"] == "export des avis"]
     assert exports and exports[-1]["who"] == "127.0.0.1" and exports[-1]["at"]
     assert any(a["outcome"].startswith("refusé") for a in audit)

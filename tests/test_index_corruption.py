@@ -93,9 +93,13 @@ def run_cli(args: list[str], settings: Settings, **env: str) -> subprocess.Compl
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
         cwd=REPO,
-        env={**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
-             "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_CHUNK_SIZE": "400",
-             **env},  # fmt: skip
+        env={
+            **os.environ,
+            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+            "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            "ASSISTANT_CHUNK_SIZE": "400",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=300,

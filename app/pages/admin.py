@@ -64,9 +64,9 @@ if upload is not None and st.button("Envoyer le document"):
 
 names = [d["name"] for d in documents]
 removed = st.selectbox("Retirer un document", ["—", *names])
-if removed != "—" and st.button(f"Retirer {removed}", type="secondary"):
-    if call("DELETE", f"/admin/documents/{removed}") is not None:
-        st.success(f"{removed} retiré : lancez une reconstruction.")
+confirmed = removed != "—" and st.button(f"Retirer {removed}", type="secondary")
+if confirmed and call("DELETE", f"/admin/documents/{removed}") is not None:
+    st.success(f"{removed} retiré : lancez une reconstruction.")
 
 st.subheader("Reconstruction de l'index")
 if st.button("Reconstruire l'index", type="primary"):
@@ -83,13 +83,17 @@ if job_id:
         job = answer.json()
         with status.container():
             share = job["embedded"] / job["to_embed"] if job["to_embed"] else 0.0
-            st.progress(min(share, 1.0), text=f"{job['stage']} ({job['embedded']}/{job['to_embed']})")
+            st.progress(
+                min(share, 1.0), text=f"{job['stage']} ({job['embedded']}/{job['to_embed']})"
+            )
             for skipped in job["skipped"]:
                 st.warning(f"Fichier ignoré : {skipped['path']} — {skipped['reason']}")
             if job["state"] == "succeeded":
                 st.success("Index reconstruit : le service l'utilise déjà.")
             elif job["state"] == "failed":
-                st.error(f"La reconstruction a échoué ; l'ancien index reste en service. {job['error']}")
+                st.error(
+                    f"La reconstruction a échoué ; l'ancien index reste en service. {job['error']}"
+                )
         if job["state"] in ("succeeded", "failed"):
             break
         time.sleep(1)  # the job's progress, polled once a second

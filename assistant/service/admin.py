@@ -82,9 +82,7 @@ def require_admin(request: Request) -> None:
     scheme, _, sent = header.partition(" ")
     if scheme.lower() != "bearer" or not sent.strip():
         audit(request, action, "refusé : jeton manquant")
-        raise HTTPException(
-            status_code=401, detail=MISSING, headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status_code=401, detail=MISSING, headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(sent.strip().encode(), expected.encode()):
         audit(request, action, "refusé : jeton invalide")
         raise HTTPException(status_code=403, detail=WRONG)
@@ -124,8 +122,11 @@ def add_admin_routes(app: FastAPI) -> None:
         audit(request, "liste des documents", "ok")
         return _documents(request)
 
-    @router.put("/admin/documents/{name}", status_code=201,
-                responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})  # fmt: skip
+    @router.put(
+        "/admin/documents/{name}",
+        status_code=201,
+        responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    )
     async def upload_document(name: str, request: Request, _: Admin) -> DocumentOut:
         settings = _settings(request)
         clean = sanitise_name(name)

@@ -20,7 +20,6 @@ from assistant.assistant import Assistant, RecordNotFoundError
 from assistant.config import Settings, get_settings
 from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
-from assistant.ui.feedback import FeedbackStore
 from assistant.schemes import SchemeQuery
 from assistant.service.admin import add_admin_routes
 from assistant.service.feedback import add_feedback_routes
@@ -37,6 +36,7 @@ from assistant.service.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from assistant.ui.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -111,7 +111,10 @@ def _add_routes(app: FastAPI) -> None:
     @app.post("/ask", responses=ERRORS)
     def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
         answer = assistant.ask(
-            body.question, history=_history(body), filters=body.filters.spec(), generate=body.generate
+            body.question,
+            history=_history(body),
+            filters=body.filters.spec(),
+            generate=body.generate,
         )
         return AskResponse.of(answer)
 
@@ -125,7 +128,9 @@ def _add_routes(app: FastAPI) -> None:
     def ask_stream(body: AskRequest, assistant: AssistantDep) -> StreamingResponse:
         # Check the filters before the stream starts, so a bad one is a 400, not a broken stream.
         assistant.search(body.question, top_k=1, filters=body.filters.spec())
-        events = assistant.ask_stream(body.question, history=_history(body), filters=body.filters.spec())
+        events = assistant.ask_stream(
+            body.question, history=_history(body), filters=body.filters.spec()
+        )
         return StreamingResponse(
             iterate_in_threadpool(_server_sent(events)), media_type="text/event-stream"
         )

@@ -36,7 +36,7 @@ DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 def uvicorn_limits(settings: Settings) -> dict[str, Any]:
     """uvicorn options: idle connections closed, a bounded number of connections."""
     return {
-        "timeout_keep_alive": int(math.ceil(settings.keep_alive_timeout)),
+        "timeout_keep_alive": math.ceil(settings.keep_alive_timeout),
         "limit_concurrency": max(64, settings.max_concurrent_requests * 8),
         "h11_max_incomplete_event_size": 16 * 1024,  # request line and headers
     }

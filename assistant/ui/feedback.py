@@ -13,8 +13,8 @@ import hashlib
 import io
 import sqlite3
 import threading
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
