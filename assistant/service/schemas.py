@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from assistant.filters import FILTER_KEYS
 from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.schemes import NEEDS, STAGES
-from assistant.types import Answer, Citation, Hit, SourceSpan
+from assistant.types import UNIT_KINDS, Answer, Citation, Hit, SourceSpan
 
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
+NOT_BLANK = r"\S"  # at least one character that is not a space
 MAX_FILTER_VALUES = 20
 MAX_FILTER_VALUE_CHARS = 200
 # A filter's value: one string, or a short list of them (any of them matches).
-FilterText = Annotated[str, Field(max_length=MAX_FILTER_VALUE_CHARS)]
-FilterValue = FilterText | Annotated[list[FilterText], Field(max_length=MAX_FILTER_VALUES)]
+FilterText = Annotated[
+    str, Field(min_length=1, max_length=MAX_FILTER_VALUE_CHARS, pattern=NOT_BLANK)
+]
+FilterValue = FilterText | Annotated[
+    list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)
+]
+KindName = Literal[UNIT_KINDS]  # type: ignore[valid-type]
+KindValue = KindName | Annotated[list[KindName], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+
+
+def _not_text(value: Any) -> Any:
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number, not a string or a boolean")
+    return value
+
+
+# JSON Schema counts 3.0 as an integer; a string "3" or true is refused.
+WholeNumber = Annotated[int, BeforeValidator(_not_text), Field(strict=False)]
 
 
 def _filter(key: str) -> Any:
@@ -29,7 +46,7 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    kind: FilterValue | None = _filter("kind")
+    kind: KindValue | None = _filter("kind")
     document: FilterValue | None = _filter("document")
     section: FilterValue | None = _filter("section")
     axis: FilterValue | None = _filter("axis")
@@ -58,8 +75,10 @@ class _Request(BaseModel):
 
 
 class SearchRequest(_Request):
-    query: str = Field(max_length=MAX_QUERY_CHARS, examples=["économie circulaire"])
-    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
+    query: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, pattern=NOT_BLANK, examples=["économie circulaire"]
+    )
+    top_k: WholeNumber = Field(default=5, ge=1, le=MAX_TOP_K)
     filters: Filters = Field(default_factory=Filters, examples=[{"kind": "action"}])
 
     @field_validator("query")
@@ -75,7 +94,10 @@ class HistoryTurn(_Request):
 
 class AskRequest(_Request):
     question: str = Field(
-        max_length=MAX_QUERY_CHARS, examples=["Quelles actions soutiennent l'économie circulaire ?"]
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
+        examples=["Quelles actions soutiennent l'économie circulaire ?"]
     )
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     filters: Filters = Field(default_factory=Filters)
@@ -89,14 +111,16 @@ class AskRequest(_Request):
 
 class SchemeMatchRequest(_Request):
     description: str = Field(
+        min_length=1,
         max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
         examples=["association d'insertion qui veut créer une recyclerie"],
     )
     territory: str | None = Field(default=None, max_length=100, examples=["Niort Agglo"])
     stage: Literal[STAGES] | None = None  # type: ignore[valid-type]
     needs: list[Literal[NEEDS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    top_k: int = Field(default=8, ge=1, le=30)
+    amount_eur: WholeNumber | None = Field(default=None, ge=0, le=1_000_000_000)
+    top_k: WholeNumber = Field(default=8, ge=1, le=30)
 
     @field_validator("description")
     @classmethod
