@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.filters import FILTER_KEYS
 from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
@@ -33,8 +33,6 @@ def _not_text(value: Any) -> Any:
     return value
 
 
-# JSON Schema counts 3.0 as an integer; a string "3" or true is refused.
-WholeNumber = Annotated[int, BeforeValidator(_not_text), Field(strict=False)]
 
 
 def _filter(key: str) -> Any:
@@ -73,12 +71,18 @@ def _not_blank(value: str) -> str:
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    # JSON Schema counts 3.0 as an integer, so numbers are not strict; "3" and true are refused.
+    @field_validator("top_k", "amount_eur", mode="before", check_fields=False)
+    @classmethod
+    def _numbers(cls, value: Any) -> Any:
+        return _not_text(value)
+
 
 class SearchRequest(_Request):
     query: str = Field(
         min_length=1, max_length=MAX_QUERY_CHARS, pattern=NOT_BLANK, examples=["économie circulaire"]
     )
-    top_k: WholeNumber = Field(default=5, ge=1, le=MAX_TOP_K)
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K, strict=False)
     filters: Filters = Field(default_factory=Filters, examples=[{"kind": "action"}])
 
     @field_validator("query")
@@ -119,8 +123,8 @@ class SchemeMatchRequest(_Request):
     territory: str | None = Field(default=None, max_length=100, examples=["Niort Agglo"])
     stage: Literal[STAGES] | None = None  # type: ignore[valid-type]
     needs: list[Literal[NEEDS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    amount_eur: WholeNumber | None = Field(default=None, ge=0, le=1_000_000_000)
-    top_k: WholeNumber = Field(default=8, ge=1, le=30)
+    amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000, strict=False)
+    top_k: int = Field(default=8, ge=1, le=30, strict=False)
 
     @field_validator("description")
     @classmethod
