@@ -191,3 +191,27 @@ def test_a_follow_up_to_a_very_long_question_is_trimmed_not_refused(url: str) ->
         assert stream.headers["content-type"].startswith("text/event-stream")
         kinds = [line for line in stream.iter_lines() if line.startswith("event: ")]
     assert kinds[-1] == "event: answer"
+
+
+def test_the_admin_page_is_unlocked_by_the_token(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("ASSISTANT_SERVICE_URL", url)
+    app = AppTest.from_file(str(REPO / "app" / "pages" / "admin.py"), default_timeout=60).run()
+    assert not app.exception and not app.dataframe
+    app.text_input[0].set_value("mauvais").run()
+    assert any("invalide" in e.value for e in app.error) and not app.dataframe
+    app.text_input[0].set_value(TOKEN).run()
+    assert not app.exception and not app.error
+    names = list(app.dataframe[0].value["nom"])
+    assert "recyclerie.md" in names and "mobilite.md" in names
+    assert any(b.label == "Reconstruire l'index" for b in app.button)
+
+
+def test_the_chat_page_offers_no_feedback_export() -> None:
+    from tests.conftest import REPO
+
+    source = (REPO / "app" / "pages" / "chat.py").read_text(encoding="utf-8")
+    assert "to_csv" not in source and "Exporter les avis" not in source

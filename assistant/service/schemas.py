@@ -20,9 +20,9 @@ MAX_FILTER_VALUE_CHARS = 200
 FilterText = Annotated[
     str, Field(min_length=1, max_length=MAX_FILTER_VALUE_CHARS, pattern=NOT_BLANK)
 ]
-FilterValue = FilterText | Annotated[
-    list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)
-]
+FilterValue = (
+    FilterText | Annotated[list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+)
 KindName = Literal[UNIT_KINDS]  # type: ignore[valid-type]
 KindValue = KindName | Annotated[list[KindName], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
 
@@ -31,8 +31,6 @@ def _not_text(value: Any) -> Any:
     if isinstance(value, str | bool):
         raise ValueError("must be a number, not a string or a boolean")
     return value
-
-
 
 
 def _filter(key: str) -> Any:
@@ -80,7 +78,10 @@ class _Request(BaseModel):
 
 class SearchRequest(_Request):
     query: str = Field(
-        min_length=1, max_length=MAX_QUERY_CHARS, pattern=NOT_BLANK, examples=["économie circulaire"]
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
+        examples=["économie circulaire"],
     )
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K, strict=False)
     filters: Filters = Field(default_factory=Filters, examples=[{"kind": "action"}])
@@ -101,7 +102,7 @@ class AskRequest(_Request):
         min_length=1,
         max_length=MAX_QUERY_CHARS,
         pattern=NOT_BLANK,
-        examples=["Quelles actions soutiennent l'économie circulaire ?"]
+        examples=["Quelles actions soutiennent l'économie circulaire ?"],
     )
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     filters: Filters = Field(default_factory=Filters)
