@@ -4,7 +4,6 @@ conforms to the spec (status codes, media types, bodies). Bounded: a few example
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
