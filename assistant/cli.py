@@ -262,7 +262,6 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
-    import subprocess
 
     from assistant.errors import ConfigurationError
     from assistant.store import require_build
@@ -278,7 +277,23 @@ def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
                str(args.port), "--server.address", args.host,
                "--browser.gatherUsageStats", "false"]  # fmt: skip
     print(f"Assistant ESS: http://{args.host}:{args.port}")
-    return subprocess.call(command)
+    return _run_forwarding_signals(command)
+
+
+def _run_forwarding_signals(command: list[str]) -> int:
+    """Run a child and pass it the signals this process gets, so that stopping ``assistant ui``
+    stops Streamlit too instead of leaving it serving the port."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(command)
+
+    def forward(signum: int, _: object) -> None:
+        child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    return child.wait()
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:

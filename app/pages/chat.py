@@ -3,6 +3,7 @@
 import streamlit as st
 
 from assistant.ui.client import ClientError
+from assistant.ui.feedback import FeedbackError
 from assistant.ui.state import client, feedback_store
 from assistant.ui.text import conversation_markdown
 
@@ -33,14 +34,19 @@ def show_answer(message: dict, index: int) -> None:
     with st.popover("Votre avis", use_container_width=False):
         comment = st.text_input("Commentaire (facultatif)", key=f"comment-{index}")
         useful, useless = st.columns(2)
+        vote = None
         if useful.button("👍 Utile", key=f"up-{index}"):
-            feedback_store().add(message["question"], message["content"], useful=True,
-                                 comment=comment)  # fmt: skip
-            st.toast("Merci pour votre retour !")
+            vote, thanks = True, "Merci pour votre retour !"
         if useless.button("👎 Pas utile", key=f"down-{index}"):
-            feedback_store().add(message["question"], message["content"], useful=False,
-                                 comment=comment)  # fmt: skip
-            st.toast("Merci, ce retour aide à améliorer l'assistant.")
+            vote, thanks = False, "Merci, ce retour aide à améliorer l'assistant."
+        if vote is not None:
+            try:
+                feedback_store().add(message["question"], message["content"], useful=vote,
+                                     comment=comment)  # fmt: skip
+            except FeedbackError as error:
+                st.error(f"Votre avis n'a pas pu être enregistré : {error}")
+            else:
+                st.toast(thanks)
 
 
 for index, message in enumerate(messages):
