@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     body_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Seconds to receive a request body."
     )
+    header_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds a new connection has to send its headers."
+    )
     keep_alive_timeout: float = Field(
         default=5.0, gt=0, le=600, description="Seconds an idle connection is kept open."
     )

@@ -215,3 +215,12 @@ def test_the_chat_page_offers_no_feedback_export() -> None:
 
     source = (REPO / "app" / "pages" / "chat.py").read_text(encoding="utf-8")
     assert "to_csv" not in source and "Exporter les avis" not in source
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed(url: str) -> None:
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as slow:
+        slow.sendall(b"POST /search HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        assert slow.recv(1024) == b""  # closed by the server (ASSISTANT_HEADER_TIMEOUT, 10 s)

@@ -34,8 +34,27 @@ DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 
 
 def uvicorn_limits(settings: Settings) -> dict[str, Any]:
-    """uvicorn options: idle connections closed, a bounded number of connections."""
+    """uvicorn options: slow headers and idle connections closed, bounded connections."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        """h11 that closes a new connection whose request headers take too long to arrive
+        (uvicorn itself waits for them forever)."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_timer = self.loop.call_later(settings.header_timeout, self._too_slow)
+
+        def _too_slow(self) -> None:
+            if self.cycle is None and self.transport is not None:
+                self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._header_timer.cancel()
+            super().connection_lost(exc)
+
     return {
+        "http": HeaderTimeoutProtocol,
         "timeout_keep_alive": math.ceil(settings.keep_alive_timeout),
         "limit_concurrency": max(64, settings.max_concurrent_requests * 8),
         "h11_max_incomplete_event_size": 16 * 1024,  # request line and headers
