@@ -111,11 +111,13 @@ def main() -> int:
             "revision": revision or "unknown", "machine": f"{platform.machine()}, "
             f"{os.cpu_count()} cores", "seconds": args.seconds,
             "max_concurrent_requests": os.environ.get("ASSISTANT_MAX_CONCURRENT_REQUESTS", "8"),
-            "units": limit.get("units")}  # fmt: skip
+            "units": limit.get("units"),
+            "corpus": os.environ.get("ASSISTANT_CORPUS_DIR", "corpus")}  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "load.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))
     lines = ["# Load on localhost", "",
-             f"Revision `{meta['revision']}`, {meta['created_at']}, {meta['machine']}; "
+             f"Revision `{meta['revision']}`, {meta['created_at']}, {meta['machine']}; corpus "
+             f"`{meta['corpus']}` ({meta['units']} units); "
              f"{args.seconds:.0f} s per run, clients alternate /search and /ask (extractive); "
              f"at most {meta['max_concurrent_requests']} requests served at once, more shed "
              "with 503. Latencies are of answered requests; clients and server share the cores.",
