@@ -51,6 +51,11 @@ bench: install ## measure /search and /ask latency over HTTP (evals/reports/serv
 	$(BIN)/assistant build --if-needed
 	$(BIN)/python evals/bench_service.py
 
+.PHONY: bench-load
+bench-load: install ## load on localhost: 20 and 50 clients, throughput, p50/p95/p99, errors, shed (evals/reports/load.md)
+	$(BIN)/assistant build --if-needed
+	$(BIN)/python evals/bench_load.py
+
 serve: install ## build the index if needed, then start the HTTP API on ASSISTANT_PORT (8000)
 	$(BIN)/assistant build --if-needed
 	$(BIN)/assistant serve

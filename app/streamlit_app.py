@@ -20,6 +20,7 @@ navigation = st.navigation(
         st.Page(PAGES / "roadmap.py", title="Feuille de route", icon="🗺️"),
         st.Page(PAGES / "document.py", title="Document", icon="📄", url_path="document"),
         st.Page(PAGES / "quality.py", title="Qualité", icon="📊"),
+        st.Page(PAGES / "admin.py", title="Administration", icon="🔐"),
     ]
 )
 navigation.run()

@@ -34,6 +34,7 @@ from assistant.store import (
     load_index,
     read_manifest,
     skipped_to_json,
+    verify_build,
     write_build,
 )
 from assistant.types import SkippedFile
@@ -59,8 +60,10 @@ class BuildReport:
 
 
 def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | None:
-    """Why the index needs a (re)build, or ``None`` when it is current."""
+    """Why the index needs a (re)build, or ``None`` when it is current (a damaged build is
+    never current)."""
     try:
+        verify_build(settings.index_dir)
         manifest = read_manifest(settings.index_dir)
         check_compatible(
             manifest, embedder=embedder_settings(settings), chunking=chunking_settings(settings)
@@ -162,16 +165,23 @@ def _embed(
             vectors[i] = vector
         else:
             missing.append(i)
+    # Identical texts (a page repeated in a PDF, a sentence in two units) are embedded once.
+    same_text: dict[str, list[int]] = {}
+    for i in missing:
+        same_text.setdefault(_digest(texts[i]), []).append(i)
     if missing:
         with tqdm(
-            total=len(missing), desc="Embedding", unit="text", disable=not progress, file=sys.stderr
-        ) as bar:
+            total=len(same_text), desc="Embedding", unit="text", disable=not progress,
+            file=sys.stderr,
+        ) as bar:  # fmt: skip
 
             def advance(done: int) -> None:
                 bar.update(done)
 
-            fresh = embedder.embed_documents([texts[i] for i in missing], progress=advance)
-        vectors[missing] = fresh
+            firsts = [positions[0] for positions in same_text.values()]
+            fresh = embedder.embed_documents([texts[i] for i in firsts], progress=advance)
+        for row, positions in enumerate(same_text.values()):
+            vectors[positions] = fresh[row]
     return vectors, len(texts) - len(missing)
 
 

@@ -263,9 +263,10 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from assistant.build import index_status
     from assistant.service import create_app
-    from assistant.store import require_build
+    from assistant.service.limits import uvicorn_limits
+    from assistant.store import check_service_ready
 
-    require_build(settings.index_dir)  # a clear error before the server starts
+    check_service_ready(settings)  # a clear error before the server starts, not half a service
     stale = index_status(settings)
     if stale is not None:
         print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
@@ -274,12 +275,12 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="warning",
+        **uvicorn_limits(settings),
     )
     return 0
 
 
 def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
-    import subprocess
 
     from assistant.errors import ConfigurationError
     from assistant.store import require_build
@@ -295,7 +296,23 @@ def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
                str(args.port), "--server.address", args.host,
                "--browser.gatherUsageStats", "false"]  # fmt: skip
     print(f"Assistant ESS: http://{args.host}:{args.port}")
-    return subprocess.call(command)
+    return _run_forwarding_signals(command)
+
+
+def _run_forwarding_signals(command: list[str]) -> int:
+    """Run a child and pass it the signals this process gets, so that stopping ``assistant ui``
+    stops Streamlit too instead of leaving it serving the port."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(command)
+
+    def forward(signum: int, _: object) -> None:
+        child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    return child.wait()
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:

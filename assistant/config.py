@@ -83,6 +83,40 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the service.")
 
+    admin_token: str = Field(
+        default="",
+        description="Token of the admin endpoints (feedback export, documents, rebuilds); "
+        "empty = admin actions disabled.",
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, description="Largest request body, except uploads."
+    )
+    max_upload_bytes: int = Field(
+        default=20_000_000, ge=1_000, description="Largest document an admin may upload."
+    )
+    max_concurrent_requests: int = Field(
+        default=8, ge=1, le=1000,
+        description="Search and ask requests served at once; more are answered 503 at once.",
+    )  # fmt: skip
+    ask_rate_per_minute: int = Field(
+        default=120, ge=0, description="Questions per minute and per client on /ask; 0 = no limit."
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to receive a request body."
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds a new connection has to send its headers."
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0, gt=0, le=600, description="Seconds an idle connection is kept open."
+    )
+    max_document_pages: int = Field(
+        default=2000, ge=1, description="Pages a PDF may have to be indexed."
+    )
+    max_document_bytes: int = Field(
+        default=50_000_000, ge=1_000, description="Size a corpus file may have to be indexed."
+    )
+
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.lexical import FrenchAnalyzer
+from assistant.retrieve import MAX_QUERY_CHARS
 from assistant.territories import Gazetteer
 from assistant.text import fold
 
@@ -46,7 +47,12 @@ def resolve_follow_up(
     new_places = [t for t in gazetteer.find(question) if t.covered]
     if new_places:
         previous = _without_places(previous, gazetteer)
-    return f"{previous.strip().rstrip('?').strip()} {question.strip()}"
+    previous = previous.strip().rstrip("?").strip()
+    # A long previous question is cut (at a word) so that the standalone one stays searchable.
+    room = MAX_QUERY_CHARS - len(question.strip()) - 1
+    if len(previous) > room:
+        previous = previous[: max(room, 0) + 1].rsplit(" ", 1)[0][:room].strip()
+    return f"{previous} {question.strip()}".strip()
 
 
 def _without_places(text: str, gazetteer: Gazetteer) -> str:

@@ -34,3 +34,7 @@ class InvalidQueryError(AssistantError):
 
 class BuildInProgressError(AssistantError):
     """Another build holds the index lock."""
+
+
+class IndexCorruptError(IndexMismatchError):
+    """A file of the built index is missing, truncated or unreadable."""

@@ -25,11 +25,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
+from zipfile import BadZipFile
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from assistant import __version__
-from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
+from assistant.config import Settings
+from assistant.errors import (
+    BuildInProgressError,
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
 from assistant.index import VectorIndex
 from assistant.segments import SegmentIndex
 from assistant.types import Chunk, SkippedFile, SourceSpan
@@ -40,6 +48,11 @@ UNITS = "units.jsonl"
 DOCUMENTS = "documents.jsonl"
 VECTORS = "vectors.faiss"
 REBUILD_HINT = 'run "assistant build" to rebuild the index'
+# What reading a damaged file can raise: truncated FAISS (RuntimeError), garbage JSON
+# (ValueError, KeyError, TypeError), a broken npz (BadZipFile, EOFError), bad UTF-8 (ValueError).
+_READ_ERRORS = (
+    OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, BadZipFile, ValidationError
+)  # fmt: skip
 
 
 class Manifest(BaseModel):
@@ -110,18 +123,69 @@ def require_build(index_dir: Path) -> Path:
 
 def read_manifest(index_dir: Path) -> Manifest:
     path = require_build(index_dir)
-    return Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+    return _read_manifest(path)
+
+
+def _read_manifest(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+    except _READ_ERRORS as exc:
+        raise _corrupt(path / MANIFEST, exc) from exc
+
+
+def _corrupt(path: Path, exc: BaseException | str) -> IndexCorruptError:
+    detail = exc if isinstance(exc, str) else (str(exc).splitlines() or [type(exc).__name__])[0]
+    return IndexCorruptError(
+        f"the index file {path} is damaged or incomplete ({str(detail)[:200]})",
+        hint='run "assistant build" to rebuild the index from scratch',
+    )
 
 
 def load_index(
     index_dir: Path, *, embedder: dict[str, Any], chunking: dict[str, Any]
 ) -> LoadedIndex:
-    """Read the current build; refuse it when it was built with another embedder or chunking."""
+    """Read the current build; refuse it when it was built with another embedder or chunking,
+    and raise ``IndexCorruptError`` naming the file when one is missing or damaged."""
     path = require_build(index_dir)
-    manifest = Manifest.model_validate_json((path / MANIFEST).read_text(encoding="utf-8"))
+    manifest = _read_manifest(path)
     check_compatible(manifest, embedder=embedder, chunking=chunking)
-    units = [_unit_from_json(json.loads(line)) for line in _lines(path / UNITS)]
-    vectors = VectorIndex.read(str(path / VECTORS))
+    return _read_build(path, manifest)
+
+
+def check_service_ready(settings: Settings) -> None:
+    """Refuse to serve from half a configuration: the corpus folder must exist and the index
+    must be complete and built with the current settings."""
+    from assistant.compat import chunking_settings, embedder_settings
+
+    if not settings.corpus_dir.is_dir():
+        raise CorpusError(
+            f"the corpus folder {settings.corpus_dir} does not exist",
+            hint="set ASSISTANT_CORPUS_DIR to the folder holding documents/ and records/",
+        )
+    load_index(
+        settings.index_dir,
+        embedder=embedder_settings(settings),
+        chunking=chunking_settings(settings),
+    )
+
+
+def verify_build(index_dir: Path) -> None:
+    """Read every file of the current build; ``IndexCorruptError`` naming the first bad one."""
+    path = require_build(index_dir)
+    _read_build(path, _read_manifest(path))
+
+
+def _read_build(path: Path, manifest: Manifest) -> LoadedIndex:
+    try:
+        units = [_unit_from_json(json.loads(line)) for line in _lines(path / UNITS)]
+    except _READ_ERRORS as exc:
+        raise _corrupt(path / UNITS, exc) from exc
+    if not (path / VECTORS).is_file():
+        raise _corrupt(path / VECTORS, "the file is missing")
+    try:
+        vectors = VectorIndex.read(str(path / VECTORS))
+    except _READ_ERRORS as exc:
+        raise _corrupt(path / VECTORS, exc) from exc
     if len(vectors) != len(units):
         raise IndexMismatchError(
             f"the index in {path} is inconsistent: {len(vectors)} vectors for {len(units)} units",
@@ -129,10 +193,26 @@ def load_index(
         )
     documents: dict[str, str] = {}
     if (path / DOCUMENTS).exists():
-        for line in _lines(path / DOCUMENTS):
-            row = json.loads(line)
-            documents[row["name"]] = row["text"]
-    return LoadedIndex(path, manifest, units, vectors, SegmentIndex.load(path), documents)
+        try:
+            for line in _lines(path / DOCUMENTS):
+                row = json.loads(line)
+                documents[str(row["name"])] = str(row["text"])
+        except _READ_ERRORS as exc:
+            raise _corrupt(path / DOCUMENTS, exc) from exc
+    try:
+        segments = SegmentIndex.load(path)
+    except _READ_ERRORS as exc:
+        raise _corrupt(path / SegmentIndex.FILE, exc) from exc
+    if (
+        segments is not None
+        and len(segments)
+        and (
+            segments.vectors.shape != (len(segments), vectors.dim)
+            or int(segments.rows[:, 0].max()) >= len(units)
+        )
+    ):
+        raise _corrupt(path / SegmentIndex.FILE, "its sentences do not match the units")
+    return LoadedIndex(path, manifest, units, vectors, segments, documents)
 
 
 def check_compatible(

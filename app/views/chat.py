@@ -15,6 +15,7 @@ from assistant.ui.chat import (
     with_chips,
 )
 from assistant.ui.client import ClientError
+from assistant.ui.feedback import FeedbackError
 from assistant.ui.state import client, feedback_store, records_by_id
 from assistant.ui.text import conversation_markdown, escape_markdown
 
@@ -60,8 +61,9 @@ def show_vote(message: dict[str, Any], index: int) -> None:
         return
     st.markdown("**Cette réponse vous a-t-elle aidé ?**")
     up, down, _ = st.columns([1, 1, 4])
-    if up.button("👍 Utile", key=f"up-{index}", help="Réponse utile"):
-        feedback_store().add(message["question"], message["content"], useful=True)
+    if up.button("👍 Utile", key=f"up-{index}", help="Réponse utile") and send_vote(
+        message, useful=True
+    ):
         votes[index] = {"useful": True, "sent": True}
         st.rerun()
     if down.button("👎 Pas utile", key=f"down-{index}", help="Réponse pas utile"):
@@ -72,15 +74,23 @@ def show_vote(message: dict[str, Any], index: int) -> None:
             "Qu'est-ce qui ne va pas ?", REASONS, selection_mode="multi", key=f"reasons-{index}"
         )
         comment = st.text_input("Commentaire (facultatif)", key=f"comment-{index}")
-        if st.button("Envoyer l'avis", key=f"send-{index}", type="primary"):
-            feedback_store().add(
-                message["question"],
-                message["content"],
-                useful=False,
-                comment=vote_comment(reasons or [], comment),
-            )
+        if st.button("Envoyer l'avis", key=f"send-{index}", type="primary") and send_vote(
+            message, useful=False, comment=vote_comment(reasons or [], comment)
+        ):
             votes[index] = {"useful": False, "sent": True, "reasons": list(reasons or [])}
             st.rerun()
+
+
+def send_vote(message: dict[str, Any], *, useful: bool, comment: str = "") -> bool:
+    """Store a vote; say so in French when it cannot be stored."""
+    try:
+        feedback_store().add(
+            message["question"], message["content"], useful=useful, comment=comment
+        )
+    except FeedbackError as error:
+        st.error(f"Votre avis n'a pas pu être enregistré : {error}")
+        return False
+    return True
 
 
 def show_answer(message: dict[str, Any], index: int, *, latest: bool) -> None:
@@ -123,13 +133,6 @@ with st.container(horizontal=True):
         disabled=not messages,
         icon="⬇️",
         help="La conversation et ses citations, en Markdown",
-    )
-    st.download_button(
-        "Exporter les avis (CSV)",
-        data=feedback_store().to_csv(),
-        file_name="avis-assistant-ess.csv",
-        mime="text/csv",
-        icon="⬇️",
     )
 
 for index, message in enumerate(messages):

@@ -48,7 +48,11 @@ def corpus_files(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[P
 def assemble_corpus(settings: Settings, extra_paths: Sequence[Path] = ()) -> CorpusSnapshot:
     """Load documents and records, chunk the documents, render the records."""
     roots = [settings.documents_dir] if settings.documents_dir.exists() else []
-    documents, skipped = load_documents([*roots, *extra_paths])
+    documents, skipped = load_documents(
+        [*roots, *extra_paths],
+        max_pages=settings.max_document_pages,
+        max_bytes=settings.max_document_bytes,
+    )
     by_name = {document.name: document for document in documents}
     plan = load_profile(settings.profile_path).plan
     vocabulary = load_vocabulary(settings.vocabulary_path)

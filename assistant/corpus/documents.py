@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 SIDECAR_SUFFIX = ".meta.yaml"
+DEFAULT_MAX_UNPACKED = 200_000_000
 
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -29,35 +31,45 @@ class UnreadableDocument(Exception):
     """Raised by a format reader; the message is shown to the user as the reason."""
 
 
-def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[SkippedFile]]:
+def load_documents(
+    paths: Iterable[Path], *, max_pages: int | None = None, max_bytes: int | None = None
+) -> tuple[list[Document], list[SkippedFile]]:
     """Load files and folders (searched recursively). Returns documents and skipped files."""
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     seen: set[str] = set()
     for path in _expand(paths, skipped):
         try:
-            document = load_document(path)
+            document = load_document(path, max_pages=max_pages, max_bytes=max_bytes)
         except UnreadableDocument as exc:
             logger.info("skipped %s: %s", path, exc)
             skipped.append(SkippedFile(str(path), str(exc)))
             continue
         if document.name in seen:
-            skipped.append(
-                SkippedFile(str(path), f"another document is already named {document.name}")
-            )
+            reason = f"another document is already named {document.name}"
+            logger.info("skipped %s: %s", path, reason)
+            skipped.append(SkippedFile(str(path), reason))
             continue
         seen.add(document.name)
         documents.append(document)
     return documents, skipped
 
 
-def load_document(path: Path) -> Document:
-    """Read one file into a ``Document``; raise ``UnreadableDocument`` with a plain reason."""
+def load_document(
+    path: Path, *, max_pages: int | None = None, max_bytes: int | None = None
+) -> Document:
+    """Read one file into a ``Document``; raise ``UnreadableDocument`` with a plain reason
+    (also when it has more than ``max_pages`` pages or ``max_bytes`` bytes, unpacked)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"unsupported file type '{suffix}' (supported: {supported})")
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise UnreadableDocument(
+                f"the file is {size} bytes; the limit is {max_bytes} (ASSISTANT_MAX_DOCUMENT_BYTES)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"cannot read the file ({exc.strerror or exc})") from exc
@@ -66,7 +78,19 @@ def load_document(path: Path) -> Document:
     # Text files are kept as they are, so offsets point into the file itself; converted formats
     # are tidied (their text is ours anyway).
     reader = _READERS.get(suffix)
-    text = _read_text(raw).replace("\r\n", "\n") if reader is None else _tidy(reader(raw))
+    if reader is None:
+        text = _read_text(raw).replace("\r\n", "\n")
+    else:
+        limits = _Limits(max_pages=max_pages, max_bytes=max_bytes)
+        try:
+            text = _tidy(reader(raw, limits))
+        except UnreadableDocument:
+            raise
+        except Exception as exc:  # a parser's own error (broken XML, odd encoding…) skips the file
+            detail = (str(exc).splitlines() or [""])[0][:200]
+            raise UnreadableDocument(
+                f"not a readable {suffix.lstrip('.').upper()} file ({type(exc).__name__}: {detail})"
+            ) from exc
     if not text.strip():
         raise UnreadableDocument("no text could be extracted (a scanned PDF or an empty document?)")
     meta = _read_sidecar(path)
@@ -133,7 +157,13 @@ def _read_text(raw: bytes) -> str:
         ) from exc
 
 
-def _read_pdf(raw: bytes) -> str:
+@dataclass(frozen=True)
+class _Limits:
+    max_pages: int | None
+    max_bytes: int | None
+
+
+def _read_pdf(raw: bytes, limits: _Limits) -> str:
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -143,6 +173,11 @@ def _read_pdf(raw: bytes) -> str:
         reader = PdfReader(BytesIO(raw))
         if reader.is_encrypted:
             raise UnreadableDocument("the PDF is encrypted")
+        if limits.max_pages is not None and len(reader.pages) > limits.max_pages:
+            raise UnreadableDocument(
+                f"the PDF has {len(reader.pages)} pages; the limit is {limits.max_pages} "
+                "(ASSISTANT_MAX_DOCUMENT_PAGES)"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableDocument:
         raise
@@ -151,13 +186,25 @@ def _read_pdf(raw: bytes) -> str:
     return "\n\n".join(page.strip() for page in pages)
 
 
-def _read_docx(raw: bytes) -> str:
+def _read_docx(raw: bytes, limits: _Limits) -> str:
     from io import BytesIO
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    try:
+        with ZipFile(BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except BadZipFile as exc:
+        raise UnreadableDocument(f"not a readable DOCX file ({exc})") from exc
+    # A small archive that unpacks to gigabytes (a zip bomb) is refused before it is opened.
+    ceiling = limits.max_bytes if limits.max_bytes is not None else DEFAULT_MAX_UNPACKED
+    if unpacked > ceiling:
+        raise UnreadableDocument(
+            f"the DOCX unpacks to {unpacked} bytes; the limit is {ceiling} "
+            "(ASSISTANT_MAX_DOCUMENT_BYTES)"
+        )
     try:
         document = docx.Document(BytesIO(raw))
     except (BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
@@ -189,7 +236,7 @@ def _heading_level(style: str) -> int:
     return min(int(match.group(1)), 6) if match else 0
 
 
-def _read_html(raw: bytes) -> str:
+def _read_html(raw: bytes, limits: _Limits) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -19,6 +21,10 @@ from assistant.config import Settings, get_settings
 from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
 from assistant.schemes import SchemeQuery
+from assistant.service.admin import add_admin_routes
+from assistant.service.feedback import add_feedback_routes
+from assistant.service.jobs import Rebuilds
+from assistant.service.limits import LimitsMiddleware
 from assistant.service.schemas import (
     AskRequest,
     AskResponse,
@@ -30,7 +36,9 @@ from assistant.service.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from assistant.ui.feedback import FeedbackStore
 
+logger = logging.getLogger(__name__)
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "A query, filter or option is not acceptable."},
     422: {"model": ErrorResponse, "description": "A field is missing or invalid."},
@@ -44,9 +52,16 @@ NOTICE_ELSEWHERE = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; ``settings`` default to the environment's."""
 
+    resolved = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.assistant = Assistant.load(settings or get_settings())
+        app.state.assistant = Assistant.load(resolved)
+        app.state.rebuilds = Rebuilds(
+            resolved,
+            embedder=lambda: app.state.assistant.retriever.embedder,
+            on_built=lambda built: setattr(app.state, "assistant", Assistant.load(built)),
+        )
         yield
 
     corpus_profile = wiring.profile(settings or get_settings())
@@ -57,8 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         f"{corpus_profile.corpus_description}.",
         lifespan=lifespan,
     )
+    app.state.settings = resolved
+    app.state.feedback = FeedbackStore(resolved.data_dir)
+    app.add_middleware(LimitsMiddleware, settings=resolved)
     _add_error_handlers(app)
     _add_routes(app)
+    add_feedback_routes(app)
+    add_admin_routes(app)
     return app
 
 
@@ -78,26 +98,40 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/stats")
     def stats(assistant: AssistantDep) -> dict[str, Any]:
         manifest = assistant.index.manifest.model_dump()
+        # File names only: the server's folders are nobody's business.
+        manifest["record_files"] = [Path(f).name for f in manifest["record_files"]]
+        manifest["skipped"] = [{**s, "path": Path(s["path"]).name} for s in manifest["skipped"]]
         generator = assistant.generator.name if assistant.generator else "extractive"
         return {**manifest, "generator": generator}
 
     @app.post("/search", responses=ERRORS)
     def search(body: SearchRequest, assistant: AssistantDep) -> SearchResponse:
-        hits = assistant.search(body.query, top_k=body.top_k, filters=body.filters)
+        hits = assistant.search(body.query, top_k=body.top_k, filters=body.filters.spec())
         return SearchResponse(query=body.query, results=[ResultOut.of(h) for h in hits])
 
     @app.post("/ask", responses=ERRORS)
     def ask(body: AskRequest, assistant: AssistantDep) -> AskResponse:
         answer = assistant.ask(
-            body.question, history=_history(body), filters=body.filters, generate=body.generate
+            body.question,
+            history=_history(body),
+            filters=body.filters.spec(),
+            generate=body.generate,
         )
         return AskResponse.of(answer)
 
-    @app.post("/ask/stream", responses=ERRORS)
+    @app.post(
+        "/ask/stream",
+        responses={**ERRORS, 200: {"content": {"text/event-stream": {}},
+                                   "description": "token events, then one answer event "
+                                   "(or an error event)"}},
+        response_class=StreamingResponse,
+    )  # fmt: skip
     def ask_stream(body: AskRequest, assistant: AssistantDep) -> StreamingResponse:
         # Check the filters before the stream starts, so a bad one is a 400, not a broken stream.
-        assistant.search(body.question, top_k=1, filters=body.filters)
-        events = assistant.ask_stream(body.question, history=_history(body), filters=body.filters)
+        assistant.search(body.question, top_k=1, filters=body.filters.spec())
+        events = assistant.ask_stream(
+            body.question, history=_history(body), filters=body.filters.spec()
+        )
         return StreamingResponse(
             iterate_in_threadpool(_server_sent(events)), media_type="text/event-stream"
         )
@@ -141,13 +175,25 @@ def _history(body: AskRequest) -> list[Turn]:
 
 
 def _server_sent(events: Iterator[Any]) -> Iterator[str]:
-    for event in events:
-        if event.kind == "answer" and event.answer is not None:
-            payload = AskResponse.of(event.answer).model_dump_json()
-            yield f"event: answer\ndata: {payload}\n\n"
-        else:
-            data = json.dumps({"text": event.text}, ensure_ascii=False)
-            yield f"event: {event.kind}\ndata: {data}\n\n"
+    """Server-sent events; a failure once the stream has started becomes an ``error`` event
+    (the status line is already sent), never a cut stream."""
+    try:
+        for event in events:
+            if event.kind == "answer" and event.answer is not None:
+                payload = AskResponse.of(event.answer).model_dump_json()
+                yield f"event: answer\ndata: {payload}\n\n"
+            else:
+                data = json.dumps({"text": event.text}, ensure_ascii=False)
+                yield f"event: {event.kind}\ndata: {data}\n\n"
+    except AssistantError as exc:
+        yield _error_event(exc.message)
+    except Exception:
+        logger.exception("the answer stream failed")
+        yield _error_event("une erreur interne a interrompu la réponse")
+
+
+def _error_event(detail: str) -> str:
+    return f"event: error\ndata: {json.dumps({'detail': detail}, ensure_ascii=False)}\n\n"
 
 
 def _add_error_handlers(app: FastAPI) -> None:

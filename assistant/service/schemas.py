@@ -2,17 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.filters import FILTER_KEYS
 from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.schemes import NEEDS, STAGES
-from assistant.types import Answer, Citation, Hit, SourceSpan
+from assistant.types import UNIT_KINDS, Answer, Citation, Hit, SourceSpan
 
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
-FilterValue = str | list[str]
+NOT_BLANK = r"\S"  # at least one character that is not a space
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_CHARS = 200
+# A filter's value: one string, or a short list of them (any of them matches).
+FilterText = Annotated[
+    str, Field(min_length=1, max_length=MAX_FILTER_VALUE_CHARS, pattern=NOT_BLANK)
+]
+FilterValue = (
+    FilterText | Annotated[list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+)
+KindName = Literal[UNIT_KINDS]  # type: ignore[valid-type]
+KindValue = KindName | Annotated[list[KindName], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+
+
+def _not_text(value: Any) -> Any:
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number, not a string or a boolean")
+    return value
+
+
+def _filter(key: str) -> Any:
+    return Field(default=None, description=FILTER_KEYS[key])
+
+
+class Filters(BaseModel):
+    """Keep units whose metadata match every key given (any of the values given for a key)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: KindValue | None = _filter("kind")
+    document: FilterValue | None = _filter("document")
+    section: FilterValue | None = _filter("section")
+    axis: FilterValue | None = _filter("axis")
+    theme: FilterValue | None = _filter("theme")
+    territory: FilterValue | None = _filter("territory")
+    scheme_type: FilterValue | None = _filter("scheme_type")
+    stage: FilterValue | None = _filter("stage")
+    need: FilterValue | None = _filter("need")
+    actor_type: FilterValue | None = _filter("actor_type")
+    record_id: FilterValue | None = _filter("record_id")
+
+    def spec(self) -> dict[str, str | list[str]]:
+        """The filters given, as the library takes them."""
+        return {key: value for key, value in self if value is not None}
 
 
 def _not_blank(value: str) -> str:
@@ -23,13 +67,24 @@ def _not_blank(value: str) -> str:
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    # JSON Schema counts 3.0 as an integer, so numbers are not strict; "3" and true are refused.
+    @field_validator("top_k", "amount_eur", mode="before", check_fields=False)
+    @classmethod
+    def _numbers(cls, value: Any) -> Any:
+        return _not_text(value)
 
 
 class SearchRequest(_Request):
-    query: str = Field(max_length=MAX_QUERY_CHARS, examples=["économie circulaire"])
-    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
-    filters: dict[str, FilterValue] = Field(default_factory=dict, examples=[{"kind": "action"}])
+    query: str = Field(
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
+        examples=["économie circulaire"],
+    )
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K, strict=False)
+    filters: Filters = Field(default_factory=Filters, examples=[{"kind": "action"}])
 
     @field_validator("query")
     @classmethod
@@ -44,10 +99,13 @@ class HistoryTurn(_Request):
 
 class AskRequest(_Request):
     question: str = Field(
-        max_length=MAX_QUERY_CHARS, examples=["Quelles actions soutiennent l'économie circulaire ?"]
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
+        examples=["Quelles actions soutiennent l'économie circulaire ?"],
     )
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
-    filters: dict[str, FilterValue] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=Filters)
     generate: bool = Field(default=True, description="Use the language model if configured.")
 
     @field_validator("question")
@@ -58,14 +116,16 @@ class AskRequest(_Request):
 
 class SchemeMatchRequest(_Request):
     description: str = Field(
+        min_length=1,
         max_length=MAX_QUERY_CHARS,
+        pattern=NOT_BLANK,
         examples=["association d'insertion qui veut créer une recyclerie"],
     )
     territory: str | None = Field(default=None, max_length=100, examples=["Niort Agglo"])
     stage: Literal[STAGES] | None = None  # type: ignore[valid-type]
     needs: list[Literal[NEEDS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    top_k: int = Field(default=8, ge=1, le=30)
+    amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000, strict=False)
+    top_k: int = Field(default=8, ge=1, le=30, strict=False)
 
     @field_validator("description")
     @classmethod
@@ -165,3 +225,44 @@ class SchemeMatchResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+class FeedbackRequest(_Request):
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    answer: str = Field(min_length=1, max_length=20_000)
+    useful: bool
+    comment: str = Field(default="", max_length=2000)
+    client_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Who votes (one vote per answer and per client); default: the address.",
+    )
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+
+
+class DocumentOut(BaseModel):
+    name: str
+    format: str
+    size_bytes: int
+    indexed: bool
+    units: int
+    last_indexed: str | None
+
+
+class JobOut(BaseModel):
+    id: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    stage: str
+    embedded: int
+    to_embed: int
+    skipped: list[dict[str, str]]
+    error: str | None
+    started_at: str
+    finished_at: str | None
+    report: dict[str, Any] | None
+
+
+ERROR_MODEL: dict[str, Any] = {"model": ErrorResponse}

@@ -8,7 +8,7 @@ import streamlit as st
 
 from assistant.config import Settings
 from assistant.ui.client import AssistantClient, make_client
-from assistant.ui.feedback import FeedbackStore
+from assistant.ui.feedback import FeedbackSink, make_feedback
 from assistant.ui.vocabulary import Vocabulary, load_vocabulary
 
 
@@ -18,8 +18,8 @@ def client() -> AssistantClient:
 
 
 @st.cache_resource
-def feedback_store() -> FeedbackStore:
-    return FeedbackStore(Settings().data_dir)
+def feedback_store() -> FeedbackSink:
+    return make_feedback(Settings())
 
 
 @st.cache_resource

@@ -1,0 +1,135 @@
+"""A bounded load test of the HTTP service on localhost: 20 and 50 concurrent clients.
+
+Starts `assistant serve` on a free port (per-client rate limit off: every client is 127.0.0.1),
+then for each client count runs that many threads for ``--seconds``, each sending gold questions
+to /search and /ask (extractive) one after the other. Reports throughput of answered requests,
+p50/p95/p99 latency of the answered ones, errors (5xx other than 503, 4xx, transport errors) and
+shed requests (503 with Retry-After). Writes evals/reports/load.{json,md}.
+
+    .venv/bin/python evals/bench_load.py [--seconds 30] [--clients 20 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import yaml
+
+from assistant.evaluation.metrics import percentile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_service import ROOT, free_port, wait_ready
+
+
+def run_clients(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    counts = {"ok": 0, "shed": 0, "errors": 0}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(worker: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            i = worker
+            while time.monotonic() < stop:
+                question = questions[i % len(questions)]
+                path, body = (("/search", {"query": question, "top_k": 5}) if i % 2
+                              else ("/ask", {"question": question, "generate": False}))  # fmt: skip
+                started = time.perf_counter()
+                try:
+                    status = http.post(path, json=body).status_code
+                except httpx.HTTPError:
+                    status = 0
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if status == 200:
+                        counts["ok"] += 1
+                        latencies.append(elapsed)
+                    elif status == 503:
+                        counts["shed"] += 1
+                    else:
+                        counts["errors"] += 1
+                if status == 503:
+                    time.sleep(0.2)  # a client honouring Retry-After loosely
+                i += 1
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    return {
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "answered": counts["ok"],
+        "throughput_rps": round(counts["ok"] / wall, 1),
+        "p50_ms": round(percentile(latencies, 50), 1) if latencies else 0.0,
+        "p95_ms": round(percentile(latencies, 95), 1) if latencies else 0.0,
+        "p99_ms": round(percentile(latencies, 99), 1) if latencies else 0.0,
+        "errors": counts["errors"],
+        "shed": counts["shed"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="duration per client count")
+    parser.add_argument("--clients", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--out", type=Path, default=ROOT / "evals" / "reports")
+    args = parser.parse_args()
+    questions = [row["question"] for row in yaml.safe_load((ROOT / "evals/gold.yaml").read_text())]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ASSISTANT_LLM_URL": "", "ASSISTANT_LLM_GGUF_PATH": "",
+           "ASSISTANT_ASK_RATE_PER_MINUTE": "0"}  # fmt: skip
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_ready(url, process)
+        with httpx.Client(base_url=url, timeout=60) as warm:
+            for question in questions[:5]:
+                warm.post("/ask", json={"question": question})
+        rows = [run_clients(url, questions, n, args.seconds) for n in args.clients]
+        limit = httpx.get(f"{url}/health").json()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+    meta = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "revision": revision or "unknown", "machine": f"{platform.machine()}, "
+            f"{os.cpu_count()} cores", "seconds": args.seconds,
+            "max_concurrent_requests": os.environ.get("ASSISTANT_MAX_CONCURRENT_REQUESTS", "8"),
+            "units": limit.get("units"),
+            "corpus": os.environ.get("ASSISTANT_CORPUS_DIR", "corpus")}  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "load.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))
+    lines = ["# Load on localhost", "",
+             f"Revision `{meta['revision']}`, {meta['created_at']}, {meta['machine']}; corpus "
+             f"`{meta['corpus']}` ({meta['units']} units); "
+             f"{args.seconds:.0f} s per run, clients alternate /search and /ask (extractive); "
+             f"at most {meta['max_concurrent_requests']} requests served at once, more shed "
+             "with 503. Latencies are of answered requests; clients and server share the cores.",
+             "", "| clients | answered | req/s | p50 ms | p95 ms | p99 ms | errors | shed |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    columns = ("clients", "answered", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors",
+               "shed")  # fmt: skip
+    lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
+    (args.out / "load.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 1 if any(r["errors"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
