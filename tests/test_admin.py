@@ -199,7 +199,7 @@ def test_the_admin_page_is_unlocked_by_the_token(url: str, monkeypatch: pytest.M
     from tests.conftest import REPO
 
     monkeypatch.setenv("ASSISTANT_SERVICE_URL", url)
-    app = AppTest.from_file(str(REPO / "app" / "pages" / "admin.py"), default_timeout=60).run()
+    app = AppTest.from_file(str(REPO / "app" / "views" / "admin.py"), default_timeout=60).run()
     assert not app.exception and not app.dataframe
     app.text_input[0].set_value("mauvais").run()
     assert any("invalide" in e.value for e in app.error) and not app.dataframe
@@ -213,7 +213,7 @@ def test_the_admin_page_is_unlocked_by_the_token(url: str, monkeypatch: pytest.M
 def test_the_chat_page_offers_no_feedback_export() -> None:
     from tests.conftest import REPO
 
-    source = (REPO / "app" / "pages" / "chat.py").read_text(encoding="utf-8")
+    source = (REPO / "app" / "views" / "chat.py").read_text(encoding="utf-8")
     assert "to_csv" not in source and "Exporter les avis" not in source
 
 

@@ -18,7 +18,7 @@ LAUGHS = (
     + "".join(
         f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
         for i in range(1, 10)
-    )  # fmt: skip
+    )
     + ']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
     "<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"
 )
