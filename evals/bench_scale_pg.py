@@ -41,6 +41,9 @@ import numpy as np
 
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
+from assistant.corpus.assemble import assemble_corpus
+from assistant.embed import make_embedder
+from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
 from assistant.pgstore.local import LocalPostgres
 from assistant.pgstore.retriever import PgRetriever, PostgresStore
@@ -48,7 +51,7 @@ from assistant.pgstore.schema import connect
 from assistant.pgstore.writer import write_postgres_build
 from assistant.query import analyze
 from assistant.retrieve import RetrievalConfig
-from assistant.store import LoadedIndex, load_index
+from assistant.store import load_index
 from assistant.types import Chunk, SourceSpan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +60,38 @@ NOISE = 0.035  # per-dimension σ: a synthetic unit keeps a cosine of about 0.6 
 EF_SEARCH = (40, 100, 200)
 
 
+class Topics:
+    """Real units with their real e5 vectors: the centres of the synthetic corpus."""
+
+    def __init__(self, units: list[Chunk], vectors: np.ndarray) -> None:
+        self.units = units
+        self.vectors = vectors
+
+    @classmethod
+    def load(cls, settings: Settings, sample: int, rng: np.random.Generator) -> Topics:
+        """The built index's units and vectors; without a built index, ``sample`` units of the
+        corpus embedded here."""
+        try:
+            index = load_index(
+                settings.index_dir,
+                embedder=embedder_settings(settings),
+                chunking=chunking_settings(settings),
+            )
+            return cls(index.units, index.vectors.vectors())
+        except AssistantError as exc:
+            print(f"{exc.message}: embedding {sample} corpus units instead", file=sys.stderr)
+        units = assemble_corpus(settings).units
+        chosen = [units[i] for i in rng.choice(len(units), min(sample, len(units)), replace=False)]
+        vectors = make_embedder(settings).embed_documents([u.indexed_text for u in chosen])
+        return cls(chosen, np.asarray(vectors, dtype=np.float32))
+
+
 def synthetic_units(
-    index: LoadedIndex, count: int, rng: np.random.Generator
+    index: Topics, count: int, rng: np.random.Generator
 ) -> tuple[list[Chunk], np.ndarray]:
     """``count`` units around the real ones: text, metadata and clustered vectors."""
     real = index.units
-    vectors = index.vectors.vectors()
+    vectors = index.vectors
     words = [_WORD.findall(u.text) or ["texte"] for u in real]
     vocabulary = Counter(w for ws in words for w in ws)
     terms = np.array(list(vocabulary))
@@ -79,20 +108,21 @@ def synthetic_units(
         metadata = {k: v for k, v in source.metadata.items() if k in ("territory", "theme")}
         units.append(
             Chunk(
-                id=f"s{i}", kind=source.kind, text=" ".join(mixed), context=source.context,
+                id=f"s{i}",
+                kind=source.kind,
+                text=" ".join(mixed),
+                context=source.context,
                 source=SourceSpan(source.source.document, source.source.section, 0, 0),
                 metadata=metadata,
-            )  # fmt: skip
+            )
         )
     noisy = vectors[topics] + rng.normal(0, NOISE, size=(count, vectors.shape[1]))
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
     return units, noisy.astype(np.float32)
 
 
-def queries(
-    index: LoadedIndex, count: int, rng: np.random.Generator
-) -> list[tuple[str, np.ndarray]]:
-    vectors = index.vectors.vectors()
+def queries(index: Topics, count: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    vectors = index.vectors
     found = []
     for topic in rng.integers(0, len(index.units), size=count).tolist():
         words = [w for w in _WORD.findall(index.units[topic].text) if len(w) > 3] or ["économie"]
@@ -119,7 +149,7 @@ def stats(latencies: list[float]) -> dict[str, float]:
 
 
 def bench_size(
-    url: str, index: LoadedIndex, size: int, query_count: int, rng: np.random.Generator
+    url: str, index: Topics, size: int, query_count: int, rng: np.random.Generator
 ) -> dict[str, Any]:
     units, vectors = synthetic_units(index, size, rng)
     started = time.perf_counter()
@@ -142,10 +172,16 @@ def bench_size(
     for ef in EF_SEARCH:
         store.execute(f"SET hnsw.ef_search = {ef}")
         found = [{r[0] for r in store.execute(knn, (Vector(q),))} for _, q in asked]
-        recall[str(ef)] = round(float(np.mean([len(f & e) / 10 for f, e in zip(found, exact, strict=True)])), 4)
+        recall[str(ef)] = round(
+            float(np.mean([len(f & e) / 10 for f, e in zip(found, exact, strict=True)])), 4
+        )
         if ef == 100:
             row["hnsw_top10"] = stats(
-                [t for _, q in asked for t in timed(lambda q=q: store.execute(knn, (Vector(q),)), 1)]
+                [
+                    t
+                    for _, q in asked
+                    for t in timed(lambda q=q: store.execute(knn, (Vector(q),)), 1)
+                ]
             )
     row["recall@10"] = recall
     store.execute("SET hnsw.ef_search = 100")
@@ -154,7 +190,7 @@ def bench_size(
         latencies = []
         for text, q in asked:
             analysis = analyze(text)
-            latencies += timed(lambda a=analysis, q=q: retriever._rank(a, q, 10, None), 1)
+            latencies += timed(lambda a=analysis, q=q, r=retriever: r._rank(a, q, 10, None), 1)
         row[mode] = stats(latencies)
     territory = next((u.metadata["territory"] for u in units if u.metadata.get("territory")), None)
     if territory:
@@ -179,7 +215,9 @@ class _NoEncoder:
     def embed_query(self, query: str) -> np.ndarray:  # pragma: no cover - never called
         raise RuntimeError("the benchmark passes vectors")
 
-    def embed_documents(self, texts: Any, *, progress: Any = None) -> np.ndarray:  # pragma: no cover
+    def embed_documents(
+        self, texts: Any, *, progress: Any = None
+    ) -> np.ndarray:  # pragma: no cover
         raise RuntimeError("the benchmark passes vectors")
 
 
@@ -189,7 +227,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"{report['created_at']}, revision {report['revision']}, {report['machine']}; "
         f"PostgreSQL {report['server_version']}, pgvector {report['pgvector_version']}; "
-        f"HNSW m 16, ef_construction 64; {report['queries']} queries; encoding excluded. "
+        f"HNSW m 16, ef_construction 64; {report['queries']} queries; encoding excluded; "
+        f"units clustered around {report['topics']} real units (σ {report['noise_sigma']}). "
         "Command: `make bench-scale-pg`.",
         "",
         "| units | build s | size MB | HNSW top-10 p50/p95 ms | dense p50/p95 ms | "
@@ -224,13 +263,14 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated unit counts")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--sample", type=int, default=200, help="corpus units embedded when no index is built"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "evals" / "reports")
     args = parser.parse_args()
     settings = Settings()
-    index = load_index(
-        settings.index_dir, embedder=embedder_settings(settings), chunking=chunking_settings(settings)
-    )
     rng = np.random.default_rng(args.seed)
+    index = Topics.load(settings, args.sample, rng)
     with contextlib.ExitStack() as stack:
         url = os.environ.get("ASSISTANT_DATABASE_URL", "")
         if not url:
@@ -257,6 +297,7 @@ def main() -> int:
         "pgvector_version": pgvector,
         "queries": args.queries,
         "noise_sigma": NOISE,
+        "topics": len(index.units),
         "sizes": sizes,
     }
     args.out.mkdir(parents=True, exist_ok=True)

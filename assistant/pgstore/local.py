@@ -87,10 +87,13 @@ class LocalPostgres:
         data, log = self._folder / "data", self._folder / "server.log"
         if account is not None:
             os.chown(self._folder, account.pw_uid, account.pw_gid)
-        run_as = _as_user(account)
+        uid, gid, groups = _as_user(account)
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C", "--no-sync"]  # fmt: skip
-        done = subprocess.run(initdb, capture_output=True, text=True, check=False, **run_as)
+        done = subprocess.run(
+            initdb, capture_output=True, text=True, check=False, user=uid, group=gid,
+            extra_groups=groups,
+        )  # fmt: skip
         if done.returncode != 0:
             self.stop()
             raise PostgresUnavailableError(
@@ -102,7 +105,10 @@ class LocalPostgres:
         for key, value in self.options.items():
             command += ["-c", f"{key}={value}"]
         with log.open("wb") as out:
-            self._process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **run_as)
+            self._process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, user=uid, group=gid,
+                extra_groups=groups,
+            )  # fmt: skip
         self._wait_ready(log)
         logger.info("PostgreSQL started on %s (data in %s)", self.url, data)
         return self.url
@@ -185,10 +191,11 @@ def _reachable_by_others(folder: Path) -> bool:
     return all(p.stat().st_mode & 0o001 for p in (folder, *folder.parents))
 
 
-def _as_user(account: pwd.struct_passwd | None) -> dict[str, int | list[int]]:
+def _as_user(account: pwd.struct_passwd | None) -> tuple[int | None, int | None, list[int] | None]:
+    """``user``, ``group`` and ``extra_groups`` for subprocess (all ``None``: unchanged)."""
     if account is None:
-        return {}
-    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        return None, None, None
+    return account.pw_uid, account.pw_gid, []
 
 
 def main() -> None:  # pragma: no cover - an interactive helper

@@ -107,8 +107,14 @@ class PostgresStore:
                 metadata FROM {self.tables.units} ORDER BY position"""
         )
         return [
-            Chunk(id=r[0], kind=r[1], text=r[2], context=r[3],
-                  source=SourceSpan(r[4], r[5], r[6], r[7]), metadata=r[8])  # fmt: skip
+            Chunk(
+                id=r[0],
+                kind=r[1],
+                text=r[2],
+                context=r[3],
+                source=SourceSpan(r[4], r[5], r[6], r[7]),
+                metadata=r[8],
+            )
             for r in rows
         ]
 
@@ -201,7 +207,7 @@ class PgRetriever(Retriever):
     index, which this store keeps in the database instead.
     """
 
-    def __init__(  # noqa: PLR0913 - mirrors Retriever's options
+    def __init__(
         self,
         store: PostgresStore,
         embedder: Embedder,

@@ -3,7 +3,7 @@
 Each build has its own tables, named after its id::
 
     assistant_builds            one row per build: manifest, counts, text search configuration
-    assistant_current           one row: the build being served (switched in the build's transaction)
+    assistant_current           one row: the build served (switched in the build's transaction)
     assistant_units_<id>        units: text, offsets, metadata, vector, tsvector, filter columns
     assistant_segments_<id>     sentences of the units with their vectors
     assistant_lexicon_<id>      document frequency of each lexeme (BM25's idf)
@@ -15,6 +15,7 @@ readers see the previous build until it commits, and nothing of a failed build.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,11 +93,9 @@ def connect(url: str) -> Any:
         raise DatabaseError(
             f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0]}", hint=DATABASE_HINT
         ) from exc
-    try:
+    # The vector type may not exist yet: the first build creates the extension.
+    with contextlib.suppress(psycopg.ProgrammingError):
         register_vector(conn)
-    except psycopg.ProgrammingError:
-        # The vector type does not exist yet: the first build creates the extension.
-        pass
     return conn
 
 
@@ -124,7 +123,7 @@ def ensure_schema(conn: Any) -> str:
                     "hword, hword_part, word WITH unaccent, french_stem"
                 )
         config = TEXT_CONFIG
-    except Exception:  # noqa: BLE001 - unaccent is optional: plain French stemming then
+    except Exception:  # unaccent is optional: plain French stemming then
         config = "french"
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {BUILDS} (

@@ -150,9 +150,7 @@ def _write_units(
             FROM (SELECT *, to_tsvector(%s::regconfig, indexed) AS tsv FROM {staging}) s""",
         (text_config,),
     )
-    conn.execute(
-        f"""CREATE TABLE {tables.lexicon} (lexeme text PRIMARY KEY, ndoc int NOT NULL)"""
-    )
+    conn.execute(f"""CREATE TABLE {tables.lexicon} (lexeme text PRIMARY KEY, ndoc int NOT NULL)""")
     conn.execute(
         f"""INSERT INTO {tables.lexicon}
             SELECT word, ndoc FROM ts_stat('SELECT tsv FROM {tables.units}')"""
@@ -198,9 +196,7 @@ def _write_segments(
     )
     if segments is not None and len(segments):
         matrix = np.ascontiguousarray(segments.vectors, dtype=np.float32)
-        with conn.cursor().copy(
-            f"COPY {tables.segments} FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with conn.cursor().copy(f"COPY {tables.segments} FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int4", "int4", "int4", "int4", "vector"])
             for i, (unit, start, end) in enumerate(segments.rows.tolist()):
                 copy.write_row((i, unit, start, end, matrix[i]))
@@ -232,7 +228,7 @@ def _prune(conn: Any, *, keep: str) -> None:
                 for name in tables.all():
                     conn.execute(f"DROP TABLE IF EXISTS {name}")
                 conn.execute(f"DELETE FROM {BUILDS} WHERE id = %s", (build_id,))
-        except Exception as exc:  # noqa: BLE001 - pruning is best effort, retried next build
+        except Exception as exc:  # pruning is best effort, retried next build
             logger.warning("could not drop the old build %s: %s", build_id, exc)
 
 

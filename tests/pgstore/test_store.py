@@ -46,7 +46,9 @@ def test_build_writes_units_vectors_and_french_text(pg_settings: Settings, e5: E
         assert info.units == report.units and info.segments == report.segments
         assert info.text_config == "assistant_french"  # unaccent is in the bundled server
         units = info.tables.units
-        count, dims = conn.execute(f"SELECT count(*), min(vector_dims(embedding)) FROM {units}").fetchone()
+        count, dims = conn.execute(
+            f"SELECT count(*), min(vector_dims(embedding)) FROM {units}"
+        ).fetchone()
         assert (count, dims) == (report.units, e5.dim)
         # Stemmed and unaccented: « dépenses » is found by « depense ».
         row = conn.execute(
@@ -76,11 +78,20 @@ def test_filters_match_the_embedded_filter(database_url: str) -> None:
     """Every filter key selects in SQL exactly the units ``UnitFilter`` selects in memory."""
     units = [
         Chunk(
-            id=f"u{i}", kind=kind, text=f"texte {i} économie sociale", context="",
+            id=f"u{i}",
+            kind=kind,
+            text=f"texte {i} économie sociale",
+            context="",
             source=SourceSpan(f"{doc}.md", f"Partie {i % 3}", 0, 10),
-            metadata={"territory": territory, "theme": themes, "axis": axis, "record_id": f"R.{i}",
-                      "document": f"{doc}.md", "section": f"Partie {i % 3}"},
-        )  # fmt: skip
+            metadata={
+                "territory": territory,
+                "theme": themes,
+                "axis": axis,
+                "record_id": f"R.{i}",
+                "document": f"{doc}.md",
+                "section": f"Partie {i % 3}",
+            },
+        )
         for i, (kind, doc, territory, themes, axis) in enumerate(
             [
                 ("action", "feuille", "Niort Agglo", ["Économie circulaire"], "B.2"),
@@ -165,7 +176,7 @@ def test_a_failed_build_leaves_the_previous_one_serving(
     assert [h.chunk.id for h in serving.retrieve("recyclerie", top_k=3)] == before
     _, reopened = open_postgres(pg_settings, embedder=e5)
     assert len(reopened.units) == first.units
-    assert not any("ajout.md" == u.source.document for u in reopened.units)
+    assert not any(u.source.document == "ajout.md" for u in reopened.units)
 
     monkeypatch.undo()
     second = build_index(pg_settings, embedder=e5, progress=False)
