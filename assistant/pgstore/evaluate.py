@@ -26,11 +26,11 @@ from assistant.evaluation.gold import load_gold
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.evaluation.suite import _git_revision
 from assistant.pgstore.retriever import PgRetriever, open_postgres
-from assistant.retrieve import Retriever, build_retriever, retrieval_config
+from assistant.retrieve import RetrievalMode, Retriever, build_retriever, retrieval_config
 from assistant.store import load_index
 
 TOLERANCE = 0.02
-MODES = ("hybrid", "dense", "lexical")
+MODES: tuple[RetrievalMode, ...] = ("hybrid", "dense", "lexical")
 
 
 def run_store_comparison(settings: Settings, gold: Path, out: Path, *, progress: bool) -> int:

@@ -119,7 +119,8 @@ class PostgresStore:
         ]
 
     def documents(self) -> dict[str, str]:
-        return dict(self.execute(f"SELECT name, body FROM {self.tables.documents}"))  # type: ignore[arg-type]
+        rows = self.execute(f"SELECT name, body FROM {self.tables.documents}")
+        return {str(name): str(body) for name, body in rows}
 
     def close(self) -> None:
         self.conn.close()
