@@ -257,10 +257,13 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.store import require_build
 
     if settings.store == "postgres":
-        _open_retriever(settings)  # a clear error before the server starts
+        from assistant.pgstore.status import require_database_build
+
+        require_database_build(settings)  # a clear error before the server starts
+        stale = None  # serve instances read the database; builds run elsewhere
     else:
         require_build(settings.index_dir)  # a clear error before the server starts
-    stale = index_status(settings)
+        stale = index_status(settings)
     if stale is not None:
         print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
     uvicorn.run(

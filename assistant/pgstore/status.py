@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.pgstore.schema import connect, current_build
+from assistant.pgstore.schema import connect, current_build, require_current
 from assistant.store import Manifest, check_compatible
 
 
@@ -25,3 +25,9 @@ def database_status(settings: Settings, fingerprint: str) -> str | None:
     if manifest.corpus_fingerprint != fingerprint:
         return "the database holds a build of another version of the corpus"
     return None
+
+
+def require_database_build(settings: Settings) -> None:
+    """``IndexNotFoundError`` (or ``DatabaseError``) unless the database has a current build."""
+    with connect(settings.database_url) as conn:
+        require_current(conn, settings.database_url)

@@ -66,6 +66,8 @@ def test_search_dense_lexical_hybrid_and_filters(pg_settings: Settings, e5: E5Em
         hits = retriever.retrieve("Combien couvre la subvention d'amorçage ?", top_k=3)
         assert "10 000 €" in hits[0].chunk.text, mode
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    retriever.config = RetrievalConfig(fusion="rrf")
+    assert "10 000 €" in retriever.retrieve("subvention d'amorçage", top_k=1)[0].chunk.text
     retriever.config = RetrievalConfig()
     hits = retriever.retrieve("réparer", top_k=10, filters={"document": "mobilite"})
     assert hits and {h.chunk.source.document for h in hits} == {"mobilite.md"}
@@ -216,6 +218,7 @@ def test_a_database_without_a_build_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("ASSISTANT_STORE", "postgres")
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", database_url)
-    assert main(["search", "recyclerie"]) == 1
-    err = capsys.readouterr().err
-    assert "no index in the database" in err and 'hint: run "assistant build"' in err
+    for command in (["search", "recyclerie"], ["serve", "--port", "1"]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "no index in the database" in err and 'hint: run "assistant build"' in err
