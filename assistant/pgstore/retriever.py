@@ -34,8 +34,6 @@ from assistant.glossary import Glossary
 from assistant.index import VectorIndex
 from assistant.lexical import STOP_WORDS
 from assistant.pgstore.schema import (
-    BM25_B,
-    BM25_K1,
     PARTIAL_KEYS,
     BuildInfo,
     DatabaseError,
@@ -303,8 +301,7 @@ class PgRetriever(Retriever):
         """The statement that ranks the units, and its parameters."""
         config, tables, info = self.config, self.store.tables, self.store.info
         where, params = filter_sql(filters)
-        params |= {"n": self.store.candidates, "limit": limit, "count": info.units,
-                   "avgdl": info.average_length, "k1": BM25_K1, "b": BM25_B}  # fmt: skip
+        params |= {"n": self.store.candidates, "limit": limit}
         dense = config.mode != "lexical"
         lexical = config.mode != "dense"
         sentences = dense and info.segments > 0 and config.sentence_weight > 0
@@ -326,24 +323,18 @@ class PgRetriever(Retriever):
             pool.append("SELECT position FROM sent")
         if lexical:
             lexemes, weights = self._query_terms(analysis)
-            params |= {"lexemes": lexemes, "weights": weights, "tsquery": _tsquery(lexemes)}
+            params |= {"lexemes": lexemes, "weights": weights}
+            join = f"JOIN {tables.units} u ON u.position = p.position" if filters else ""
             ctes.append(
                 f"""terms AS (
-                    SELECT t.lexeme, t.weight,
-                           ln(1 + (%(count)s - l.ndoc + 0.5) / (l.ndoc + 0.5)) AS idf
+                    SELECT l.id, t.weight * l.idf AS weight
                     FROM unnest(%(lexemes)s::text[], %(weights)s::float8[]) AS t(lexeme, weight)
                     JOIN {tables.lexicon} l ON l.lexeme = t.lexeme),
                 lex_all AS (
-                    SELECT u.position,
-                           sum(t.weight * t.idf * d.tf
-                               / (d.tf + %(k1)s * (1 - %(b)s + %(b)s * u.dl / %(avgdl)s)))
-                               AS score
-                    FROM {tables.units} u
-                    CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions) AS tf
-                                        FROM unnest(u.tsv)) d
-                    JOIN terms t ON t.lexeme = d.lexeme
-                    WHERE u.tsv @@ %(tsquery)s::tsquery AND {where}
-                    GROUP BY u.position),
+                    SELECT p.position, sum(t.weight * p.tf) AS score
+                    FROM terms t JOIN {tables.postings} p ON p.lexeme = t.id {join}
+                    WHERE {where}
+                    GROUP BY p.position),
                 lex AS (SELECT position FROM lex_all ORDER BY score DESC, position
                         LIMIT %(n)s)"""
             )
@@ -445,12 +436,6 @@ def _minmax(column: str, *, window: bool = True) -> str:
 
 def _content_words(text: str) -> str:
     return " ".join(w for w in _WORD.findall(text.lower()) if fold(w) not in STOP_WORDS)
-
-
-def _tsquery(lexemes: Sequence[str]) -> str:
-    """An OR of the lexemes as a ``tsquery`` literal (quoted: taken as they are)."""
-    quoted = ["'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes]
-    return " | ".join(quoted) or "''"
 
 
 def _vector(vector: Vectors | None) -> Any:

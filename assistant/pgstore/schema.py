@@ -6,7 +6,8 @@ Each build has its own tables, named after its id::
     assistant_current           one row: the build served (switched in the build's transaction)
     assistant_units_<id>        units: text, offsets, metadata, vector, tsvector, filter columns
     assistant_segments_<id>     sentences of the units with their vectors
-    assistant_lexicon_<id>      document frequency of each lexeme (BM25's idf)
+    assistant_lexicon_<id>      each lexeme of the tsvectors, its document frequency and idf
+    assistant_postings_<id>     (lexeme, unit, BM25 term weight): what a query's terms read
     assistant_documents_<id>    the texts the units' offsets point into
 
 A build's tables are created, filled and indexed, and the pointer moved, in one transaction:
@@ -68,11 +69,15 @@ class BuildTables:
         return f"assistant_lexicon_{self.build_id}"
 
     @property
+    def postings(self) -> str:
+        return f"assistant_postings_{self.build_id}"
+
+    @property
     def documents(self) -> str:
         return f"assistant_documents_{self.build_id}"
 
     def all(self) -> tuple[str, ...]:
-        return (self.segments, self.lexicon, self.documents, self.units)
+        return (self.segments, self.postings, self.lexicon, self.documents, self.units)
 
 
 def connect(url: str) -> Any:

@@ -21,6 +21,8 @@ from assistant.embed import Vectors
 from assistant.errors import BuildInProgressError
 from assistant.filters import FILTER_KEYS
 from assistant.pgstore.schema import (
+    BM25_B,
+    BM25_K1,
     BUILDS,
     CURRENT,
     HNSW_EF_CONSTRUCTION,
@@ -150,11 +152,31 @@ def _write_units(
             FROM (SELECT *, to_tsvector(%s::regconfig, indexed) AS tsv FROM {staging}) s""",
         (text_config,),
     )
-    conn.execute(f"""CREATE TABLE {tables.lexicon} (lexeme text PRIMARY KEY, ndoc int NOT NULL)""")
+    # BM25 over the tsvector's lexemes: each lexeme's idf, and a posting per (lexeme, unit) with
+    # its length-normalised term frequency, so that a query reads only its terms' postings.
+    conn.execute(
+        f"""CREATE TABLE {tables.lexicon} (id int PRIMARY KEY, lexeme text NOT NULL UNIQUE,
+            ndoc int NOT NULL, idf float8 NOT NULL)"""
+    )
     conn.execute(
         f"""INSERT INTO {tables.lexicon}
-            SELECT word, ndoc FROM ts_stat('SELECT tsv FROM {tables.units}')"""
+            SELECT row_number() OVER (ORDER BY word), word, ndoc,
+                   ln(1 + (%(count)s - ndoc + 0.5) / (ndoc + 0.5))
+            FROM ts_stat('SELECT tsv FROM {tables.units}')""",
+        {"count": len(units)},
     )
+    average = conn.execute(f"SELECT greatest(avg(dl), 1) FROM {tables.units}").fetchone()[0]
+    conn.execute(
+        f"""CREATE TABLE {tables.postings} AS
+            SELECT l.id AS lexeme, u.position,
+                   (d.tf / (d.tf + %(k1)s * (1 - %(b)s + %(b)s * u.dl / %(avgdl)s)))::real AS tf
+            FROM {tables.units} u
+            CROSS JOIN LATERAL (SELECT lexeme, cardinality(positions)::float8 AS tf
+                                FROM unnest(u.tsv)) d
+            JOIN {tables.lexicon} l ON l.lexeme = d.lexeme""",
+        {"k1": BM25_K1, "b": BM25_B, "avgdl": float(average)},
+    )
+    conn.execute(f"CREATE INDEX ON {tables.postings} (lexeme) INCLUDE (position, tf)")
     conn.execute(
         f"""CREATE INDEX ON {tables.units} USING hnsw (embedding vector_ip_ops)
             WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"""
@@ -164,6 +186,7 @@ def _write_units(
         if key not in PARTIAL_KEYS:
             conn.execute(f"CREATE INDEX ON {tables.units} USING gin ({filter_column(key)})")
     conn.execute(f"ANALYZE {tables.units}")
+    conn.execute(f"ANALYZE {tables.postings}")
 
 
 def _unit_rows(units: Sequence[Chunk], vectors: Vectors) -> Iterator[tuple[Any, ...]]:
