@@ -3,8 +3,9 @@
 One statement per ranking: the nearest units (HNSW over unit vectors), the units of the nearest
 sentences (HNSW over sentence vectors) and the best BM25 matches (the query analysed by the
 build's French text search configuration, scored from the postings the build derived from the
-units' ``tsvector``: only the query terms' postings are read) make the candidate pool; each candidate gets its exact dense score (the unit's cosine blended with its
-best sentence's) and its BM25 score; both are min-max normalised over the pool and summed with
+units' ``tsvector``: only the query terms' postings are read) make the candidate pool; each
+candidate gets its exact dense score (the unit's cosine blended with its best sentence's) and
+its BM25 score; both are min-max normalised over the pool and summed with
 the language's dense weight, plus the list and theme boosts, as ``assistant.retrieve`` does.
 Filters are SQL conditions on the build's filter columns, inside every signal.
 
