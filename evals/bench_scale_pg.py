@@ -249,7 +249,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         "Dense and hybrid are the store's ranking statements (candidates from HNSW and from the "
-        "`tsvector` GIN index, BM25 from the lexicon, fusion and `Hit` objects), with 100 "
+        "BM25 postings derived from the `tsvector`s, fusion and `Hit` objects), with 100 "
         "candidates per signal and ef_search 100. Synthetic units have no sentence vectors, so "
         "the sentence signal of the real corpus is not exercised here. The size counts the "
         "build's tables, TOAST and indexes.",
