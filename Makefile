@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell build serve test eval bench lint format clean
+.PHONY: help install run shell build serve test eval bench lint format clean eval-pg bench-scale-pg
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,13 @@ bench: install ## measure /search and /ask latency over HTTP (evals/reports/serv
 bench-load: install ## load on localhost: 20 and 50 clients, throughput, p50/p95/p99, errors, shed (evals/reports/load.md)
 	$(BIN)/assistant build --if-needed
 	$(BIN)/python evals/bench_load.py
+
+eval-pg: install ## gold set on the PostgreSQL store beside the embedded one (evals/reports/store-comparison.md)
+	$(BIN)/assistant eval --store postgres
+
+bench-scale-pg: install ## PostgreSQL store at 10k and 100k synthetic units (evals/reports/scale-postgres.md)
+	$(BIN)/assistant build --if-needed
+	$(BIN)/python evals/bench_scale_pg.py
 
 serve: install ## build the index if needed, then start the HTTP API on ASSISTANT_PORT (8000)
 	$(BIN)/assistant build --if-needed

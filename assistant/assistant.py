@@ -82,12 +82,18 @@ class Assistant:
     @classmethod
     def load(cls, settings: Settings) -> Assistant:
         """Load the index, the model and the records (once, at start-up)."""
-        index = load_index(
-            settings.index_dir,
-            embedder=embedder_settings(settings),
-            chunking=chunking_settings(settings),
-        )
-        retriever = build_retriever(index, make_embedder(settings), settings)
+        retriever: Retriever
+        if settings.store == "postgres":
+            from assistant.pgstore.retriever import open_postgres
+
+            index, retriever = open_postgres(settings)
+        else:
+            index = load_index(
+                settings.index_dir,
+                embedder=embedder_settings(settings),
+                chunking=chunking_settings(settings),
+            )
+            retriever = build_retriever(index, make_embedder(settings), settings)
         retriever.embedder.embed_query("warm-up")  # load the model now, not on the first query
         documents = {
             name: Document(name=name, title=name, text=text, format="md")

@@ -57,6 +57,7 @@ class BuildReport:
     seconds: float
     size_bytes: int
     skipped: list[SkippedFile] = field(default_factory=list)
+    database_build: str | None = None  # the PostgreSQL build id (ASSISTANT_STORE=postgres)
 
 
 def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | None:
@@ -72,6 +73,10 @@ def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | 
         return exc.message
     if manifest.corpus_fingerprint != corpus_fingerprint(corpus_files(settings, extra_paths)):
         return "the corpus changed since the index was built"
+    if settings.store == "postgres":
+        from assistant.pgstore.status import database_status
+
+        return database_status(settings, manifest.corpus_fingerprint)
     return None
 
 
@@ -106,6 +111,15 @@ def build_index(
             settings, snapshot, embedder, extra_paths, seconds, reused, len(segments)
         )
         texts_by_name = {document.name: document.text for document in snapshot.documents}
+        database_build = None
+        if settings.store == "postgres":
+            # The database first: the local build below stays the cache of the next one.
+            from assistant.pgstore.writer import write_postgres_build
+
+            database_build = write_postgres_build(
+                settings.database_url, manifest.model_dump(mode="json"), snapshot.units,
+                vectors[:unit_count], segments, texts_by_name,
+            ).build_id  # fmt: skip
         path = write_build(
             settings.index_dir, manifest, snapshot.units, index, segments, texts_by_name
         )
@@ -121,6 +135,7 @@ def build_index(
         seconds=round(time.perf_counter() - started, 2),
         size_bytes=sum(p.stat().st_size for p in path.iterdir()),
         skipped=snapshot.skipped,
+        database_build=database_build,
     )
 
 

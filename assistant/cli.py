@@ -13,7 +13,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -22,6 +22,9 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.filters import FILTER_KEYS, parse_filter_pairs
 from assistant.types import Hit
+
+if TYPE_CHECKING:
+    from assistant.retrieve import Retriever
 
 EXIT_USER_ERROR = 1
 EXIT_BAD_SETTINGS = 2
@@ -128,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the tutorial baseline")
     evaluate.add_argument("--no-answers", action="store_true", help="skip the answer evaluation")
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    evaluate.add_argument(
+        "--store",
+        choices=["embedded", "postgres"],
+        default=None,
+        help="postgres: compare the PostgreSQL store with the embedded one "
+        "(default: ASSISTANT_STORE)",
+    )
     evaluate.set_defaults(run=_cmd_eval)
 
     records = commands.add_parser("records", help="work on the structured records")
@@ -180,14 +190,14 @@ def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         f"{len(report.skipped)} files skipped; "
         f"{report.size_bytes / 1024:.0f} KiB in {report.path}; {report.seconds:.1f} s."
     )
+    if report.database_build:
+        print(f"PostgreSQL: build {report.database_build} is current.")
     return 0
 
 
 def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.retrieve import open_retriever
-
     filters = parse_filter_pairs(args.filter)
-    retriever = open_retriever(settings)
+    retriever = _open_retriever(settings)
     hits = retriever.retrieve(args.query, top_k=_top_k(args, settings), filters=filters)
     if args.json:
         print(
@@ -266,8 +276,14 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.service.limits import uvicorn_limits
     from assistant.store import check_service_ready
 
-    check_service_ready(settings)  # a clear error before the server starts, not half a service
-    stale = index_status(settings)
+    if settings.store == "postgres":
+        from assistant.pgstore.status import require_database_build
+
+        require_database_build(settings)  # a clear error before the server starts
+        stale = None  # serve instances read the database; builds run elsewhere
+    else:
+        check_service_ready(settings)  # a clear error before the server starts, not half a service
+        stale = index_status(settings)
     if stale is not None:
         print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
     uvicorn.run(
@@ -316,6 +332,10 @@ def _run_forwarding_signals(command: list[str]) -> int:
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.store or settings.store) == "postgres":
+        from assistant.pgstore.evaluate import run_store_comparison
+
+        return run_store_comparison(settings, args.gold, args.out, progress=not args.quiet)
     from assistant.evaluation.answers import check_answer_thresholds
     from assistant.evaluation.report import answers_markdown, markdown, write_report
     from assistant.evaluation.suite import (
@@ -402,9 +422,7 @@ def _cmd_records_draft(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.retrieve import open_retriever
-
-    retriever = open_retriever(settings)
+    retriever = _open_retriever(settings)
     print(
         "Recherche dans la feuille de route ESS. Posez une question (ligne vide ou Ctrl-D pour "
         "quitter)."
@@ -421,6 +439,16 @@ def _cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
             _print_hits(retriever.retrieve(query, top_k=_top_k(args, settings)))
         except AssistantError as exc:
             _fail(exc.message, exc.hint)
+
+
+def _open_retriever(settings: Settings) -> Retriever:
+    if settings.store == "postgres":
+        from assistant.pgstore.retriever import open_postgres
+
+        return open_postgres(settings)[1]
+    from assistant.retrieve import open_retriever
+
+    return open_retriever(settings)
 
 
 def _top_k(args: argparse.Namespace, settings: Settings) -> int:

@@ -116,6 +116,22 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(
         default=50_000_000, ge=1_000, description="Size a corpus file may have to be indexed."
     )
+    store: Literal["embedded", "postgres"] = Field(
+        default="embedded",
+        description="Where the index lives: embedded (FAISS + BM25 files in index_dir) or "
+        "postgres (PostgreSQL + pgvector at database_url, for several serve instances).",
+    )
+    database_url: str = Field(
+        default="",
+        description="PostgreSQL connection URL for the postgres store, e.g. "
+        "postgresql://assistant@db.example.org:5432/assistant.",
+    )
+    pg_ef_search: int = Field(
+        default=100, ge=10, le=1000, description="postgres store: HNSW ef_search (recall/speed)."
+    )
+    pg_candidates: int = Field(
+        default=100, ge=10, le=2000, description="postgres store: candidates taken per signal."
+    )
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
