@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant.answer import ExtractiveAnswerer
+from assistant.answering import DEFAULT_CORPUS_LABEL, Answerer
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.conversation import Turn
@@ -58,15 +58,22 @@ class Assistant:
         retriever: Retriever,
         catalog: RecordCatalog,
         generator: Generator | None = None,
+        *,
+        corpus_label: str = DEFAULT_CORPUS_LABEL,
     ) -> None:
+        """``corpus_label`` is how answers name the corpus ("Les documents ne disent rien…")."""
         self.settings = settings
         self.index = index
         self.retriever = retriever
         self.catalog = catalog
         self.generator = generator
         gazetteer = Gazetteer.load(settings.territories_path)
-        self.answerer = ExtractiveAnswerer(
-            retriever, index.documents, gazetteer, schemes=catalog.dispositifs
+        self.answerer = Answerer(
+            retriever,
+            index.documents,
+            gazetteer,
+            schemes=catalog.dispositifs,
+            corpus_label=corpus_label,
         )
         self.schemes = SchemeFinder(retriever, catalog, home=gazetteer.home or HOME_TERRITORY)
 
@@ -104,7 +111,7 @@ class Assistant:
         answer = self.answerer.answer(question, history=history, filters=filters)
         if self.generator is None or not generate or answer.abstained or not answer.citations:
             return answer
-        messages = build_messages(answer.resolved_question, answer.citations,
+        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
                                   language=answer.language)  # fmt: skip
         try:
             text = check_citations(self.generator.generate(messages), answer.citations)
@@ -126,7 +133,7 @@ class Assistant:
                 yield StreamEvent("token", piece)
             yield StreamEvent("answer", answer=answer)
             return
-        messages = build_messages(answer.resolved_question, answer.citations,
+        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
                                   language=answer.language)  # fmt: skip
         parts: list[str] = []
         try:
