@@ -26,6 +26,7 @@ from assistant.text import detect_language, fold
 
 Intent = Literal["list", "fact", "scheme", "comparison", "project", "out_of_scope"]
 _AMOUNT = re.compile(r"(\d{1,3}(?:[  .]\d{3})+|\d+)\s?(k€|k|000 €|€|euros?)", re.IGNORECASE)
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
 
 
@@ -197,8 +198,8 @@ class QuestionAnalyser:
         folded = fold(question)
         found: list[str] = []
         for scheme in self.schemes.values():
-            name = fold(scheme.name)
-            stems = {s for s in self.analyzer(scheme.name) if len(s) > 2}
+            name = fold(_PARENTHESES.sub("", scheme.name)).strip()  # "… (fonds d'amorçage)"
+            stems = {s for s in self.analyzer(name) if len(s) > 2}
             stems -= self.lexicon.generic_stems
             own = stems - {
                 s for t in self.gazetteer.find(scheme.name) for s in self.analyzer(t.name)

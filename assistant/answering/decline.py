@@ -34,7 +34,7 @@ def reason(context: Context) -> str | None:
     if fact is not None and single and not evidence.fact_sentences(analysis, fact, sentences):
         return fact.need
     best = max((s.similarity for s in sentences), default=0.0)
-    if result.vector is not None and best < MIN_SIMILARITY:
+    if result.vector is not None and best < MIN_SIMILARITY and not analysis.schemes:
         return "distance"
     return None
 

@@ -375,6 +375,19 @@ class Evidence:
         number = draft.cite(unit, start, end)
         return f"{as_markdown(draft.citations[number - 1].text)} [{number}]"
 
+    def brief(self, draft: Draft, unit: Chunk) -> str:
+        """A scheme in one short line: its name and its amounts in figures, cited."""
+        scheme = self.schemes.get(str(unit.metadata.get("record_id", "")))
+        if scheme is None:
+            return self.item_line(draft, unit)
+        card = self.cards.card(scheme, unit.source)
+        title = card.lines[0]
+        amounts = next((f for f in card.lines if f.kind == "amounts"), None)
+        line = f"**{card.title}**"
+        if amounts is not None:
+            line += f" — {amounts.label} : {amounts.text}"
+        return f"{line} [{draft.cite_span(unit, title.span)}]"
+
     def card(
         self,
         draft: Draft,

@@ -6,11 +6,12 @@ A benchmark scheme is never ranked above a local option."""
 from __future__ import annotations
 
 from assistant.answering.context import Context
-from assistant.answering.evidence import is_scheme
+from assistant.answering.evidence import distinct, is_scheme
 from assistant.types import Chunk
 
 ACTIONS = 3  # roadmap actions shown
 EXAMPLES = 3  # other territories' schemes shown
+SEARCHED = 10  # units searched for the actions and the schemes (outlines are set aside)
 MIN_ACTION_RATIO = 0.8  # an action is shown when it scores this share of the best action
 
 
@@ -21,11 +22,12 @@ def answer(context: Context) -> None:
     bodies = evidence.support_bodies(home)
     if bodies:
         draft.lines.append(lexicon.line(language, "local_first", home=home))
-        draft.lines += [f"- {_body_line(context, body)}" for body in bodies]
+        # The bodies are named where the document names them, often in one sentence.
+        draft.lines += distinct([f"- {_body_line(context, body)}" for body in bodies])
     actions = context.retriever.search(
-        analysis.question, top_k=ACTIONS, filters={**(context.filters or {}), "kind": "action"}
+        analysis.question, top_k=SEARCHED, filters={**(context.filters or {}), "kind": "action"}
     ).hits
-    actions = [h for h in actions if not h.chunk.metadata.get("group")]
+    actions = [h for h in actions if not h.chunk.metadata.get("group")][:ACTIONS]
     if actions:
         floor = MIN_ACTION_RATIO * actions[0].score
         draft.lines.append(lexicon.line(language, "local_actions"))
@@ -34,14 +36,14 @@ def answer(context: Context) -> None:
         ]
     schemes = context.retriever.search(
         analysis.question,
-        top_k=EXAMPLES,
+        top_k=SEARCHED,
         filters={**(context.filters or {}), "kind": "dispositif"},
     ).hits
-    examples = [h.chunk for h in schemes if is_scheme(h.chunk)]
+    examples = [h.chunk for h in schemes if is_scheme(h.chunk)][:EXAMPLES]
     if examples:
         draft.lines.append(lexicon.line(language, "elsewhere"))
         for unit in examples:
-            line = evidence.card(draft, unit, full=False, english=analysis.english)[0]
+            line = evidence.brief(draft, unit)
             territory = str(unit.metadata.get("territory", ""))
             if territory and territory != home:
                 line += f" — *{lexicon.line(language, 'reserved', territory=territory)}*"
@@ -53,13 +55,8 @@ def answer(context: Context) -> None:
 
 
 def _body_line(context: Context, body: Chunk) -> str:
-    """A support body's name, cited where the document names it, with the contact or site the
-    document gives next to it."""
-    draft, evidence = context.draft, context.evidence
+    """The sentence of the document that names a support body (with the contact or site it
+    gives there), cited."""
+    draft = context.draft
     number = draft.cite(body)
-    name = str(body.metadata.get("name"))
-    quote = draft.citations[number - 1].text
-    after = quote[max(quote.find(name.split(" (")[0]), 0) :]
-    contact = evidence.lexicon.facts["contact"].search(after)
-    reach = f" — {contact.group(0)}" if contact and contact.group(0) not in name else ""
-    return f"**{name}**{reach} [{number}]"
+    return f"{' '.join(draft.citations[number - 1].text.split())} [{number}]"

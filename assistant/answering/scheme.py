@@ -28,9 +28,12 @@ def answer(context: Context) -> None:
     if analysis.english:
         draft.lines.append(evidence.lexicon.line("en", "intro", corpus=context.corpus_label))
     sentences = [s for s in context.sentences if evidence.about_territory(s.unit, analysis)]
+    unanswered = []
     for part in analysis.parts:
         leads = evidence.fact_leads(analysis, part, sentences)
         draft.lines += [line.text for line in evidence.lead_lines(draft, leads, analysis)]
+        if part.fact is not None and not leads:
+            unanswered.append(part)
     for rank, unit in enumerate(schemes[: 1 + OTHER_SCHEMES]):
         if rank == 1:
             draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
@@ -47,6 +50,12 @@ def answer(context: Context) -> None:
         if not draft.says(line.text) and evidence.answers(analysis, line.text, line.unit)
     ]
     draft.lines += distinct(answering, PASSAGE_LINES)
+    lexicon = evidence.lexicon
+    for part in unanswered:  # the card may say it (a calendar, an amount); else say it does not
+        fact = part.fact
+        if fact is not None and not any(fact.met_by(line, lexicon) for line in draft.lines):
+            topic = part.text.strip(" ?")
+            draft.lines.append(lexicon.not_given_line(analysis.language, part.need, topic))
     cited = {c.unit_id for c in draft.citations}
     context.set_aside += [s for s in sentences if s.unit.id not in cited]
     if not schemes and not answering and len(draft.lines) <= int(analysis.english):
