@@ -225,7 +225,8 @@ class QuestionAnalyser:
             return True
         if language != "fr" or not self.vocabulary or not salience.terms:
             return False
-        named = set(covered) - {self.gazetteer.home} or schemes or self.glossary.find(question)
+        glossary = self.glossary.find(self._without_home(question))  # "CAN" names no topic
+        named = set(covered) - {self.gazetteer.home} or schemes or glossary
         asks = self.lexicon.list_cues.search(fold(question)) or need_of(question, self.lexicon)
         if named or asks:
             return False

@@ -11,7 +11,7 @@ from assistant.types import Chunk
 
 ACTIONS = 3  # roadmap actions shown
 EXAMPLES = 3  # other territories' schemes shown
-SEARCHED = 10  # units searched for the actions and the schemes (outlines are set aside)
+SEARCHED = 30  # units searched for the actions and the schemes (outlines are set aside)
 MIN_ACTION_RATIO = 0.8  # an action is shown when it scores this share of the best action
 
 

@@ -11,9 +11,8 @@ from assistant.types import Chunk
 
 SCHEME_RATIO = 0.6  # schemes and passages kept: score >= ratio * best score
 OTHER_SCHEMES = 2  # close schemes shown in one line
-PASSAGE_LINES = 2  # passages' sentences after the cards
-CARD_KINDS = frozenset({"summary", "operators", "amounts", "offers", "conditions", "calendar",
-                        "contact"})  # fmt: skip
+PASSAGE_LINES = 1  # passages' sentences after the cards
+CARD_KINDS = frozenset({"summary", "amounts", "offers", "conditions", "calendar", "contact"})
 
 
 def answer(context: Context) -> None:
@@ -37,9 +36,11 @@ def answer(context: Context) -> None:
     for rank, unit in enumerate(schemes[: 1 + OTHER_SCHEMES]):
         if rank == 1:
             draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
-        card = evidence.card(draft, unit, full=rank == 0, english=analysis.english,
-                             kinds=CARD_KINDS)  # fmt: skip
-        draft.lines += card if rank == 0 else [f"- {line}" for line in card]
+        if rank == 0:
+            draft.lines += evidence.card(draft, unit, full=True, english=analysis.english,
+                                         kinds=CARD_KINDS)  # fmt: skip
+        else:
+            draft.lines.append(f"- {evidence.brief(draft, unit)}")
     passages = [h.chunk for h in kept if h.chunk.kind == "passage"
                 and evidence.about_territory(h.chunk, analysis)]  # fmt: skip
     lines = evidence.best_lines(draft, passages, sentences, analysis)
