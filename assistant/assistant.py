@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant import wiring
-from assistant.answer import ExtractiveAnswerer
+from assistant.answering import Answerer
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.conversation import Turn
@@ -59,6 +59,7 @@ class Assistant:
         catalog: RecordCatalog,
         generator: Generator | None = None,
     ) -> None:
+        """How answers name the corpus and its home territory come from the corpus' profile."""
         self.settings = settings
         self.index = index
         self.retriever = retriever
@@ -68,13 +69,12 @@ class Assistant:
         self.vocabulary = wiring.vocabulary(settings).completed(used_values(catalog))
         gazetteer = wiring.gazetteer(settings, self.profile)
         self.gazetteer = gazetteer
-        self.answerer = ExtractiveAnswerer(
+        self.answerer = Answerer(
             retriever,
             index.documents,
             gazetteer,
             schemes=catalog.dispositifs,
-            corpus_label=self.profile.corpus_label,
-            corpus_label_en=self.profile.corpus_label_en,
+            corpus_labels={"fr": self.profile.corpus_label, "en": self.profile.corpus_label_en},
             support_actor_type=self.profile.support_actor_type,
         )
         self.schemes = SchemeFinder(retriever, catalog, home=gazetteer.home or HOME_TERRITORY)
@@ -125,7 +125,7 @@ class Assistant:
         answer = self.answerer.answer(question, history=history, filters=filters)
         if self.generator is None or not generate or answer.abstained or not answer.citations:
             return answer
-        messages = build_messages(answer.resolved_question, answer.citations,
+        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
                                   language=answer.language)  # fmt: skip
         try:
             text = check_citations(self.generator.generate(messages), answer.citations)
@@ -147,7 +147,7 @@ class Assistant:
                 yield StreamEvent("token", piece)
             yield StreamEvent("answer", answer=answer)
             return
-        messages = build_messages(answer.resolved_question, answer.citations,
+        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
                                   language=answer.language)  # fmt: skip
         parts: list[str] = []
         try:

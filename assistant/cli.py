@@ -265,6 +265,13 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         excerpt = textwrap.shorten(" ".join(citation.text.split()), 300)
         print(f"[{citation.number}] {citation.source.document} § {citation.source.section}")
         print(textwrap.indent(textwrap.fill(f"« {excerpt} »", 96), "    "))
+    if answer.related:
+        print("\nPour aller plus loin (passages proches, qui ne répondent pas) :")
+    for passage in answer.related:
+        excerpt = textwrap.shorten(" ".join(passage.text.split()), 200)
+        print(
+            textwrap.indent(textwrap.fill(f"« {excerpt} » ({passage.source.section})", 96), "  - ")
+        )
     return 0
 
 

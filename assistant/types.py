@@ -89,11 +89,25 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class RelatedPassage:
+    """A passage close to the question that does not answer it: offered to read further,
+    never part of the answer's text or citations."""
+
+    unit_id: str
+    kind: UnitKind
+    text: str
+    source: SourceSpan
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
-    """An answer with its citations; ``abstained`` when the corpus does not answer."""
+    """An answer with its citations; ``abstained`` when the corpus does not answer.
+    ``resolved_question`` is the question as understood, set only when a follow-up was
+    rewritten; ``related`` holds close passages that do not answer."""
 
     question: str
-    resolved_question: str
+    resolved_question: str | None
     text: str
     abstained: bool
     citations: list[Citation]
@@ -101,3 +115,4 @@ class Answer:
     generator: str = "extractive"
     notice: str | None = None
     hits: list[Hit] = field(default_factory=list)
+    related: list[RelatedPassage] = field(default_factory=list)

@@ -140,18 +140,22 @@ def test_no_rate_limit_when_set_to_zero(rate: int) -> None:
 
 
 def test_a_follow_up_to_a_long_question_is_cut_to_the_query_limit() -> None:
-    from assistant.conversation import Turn, resolve_follow_up
+    from assistant.answering.followup import resolve
+    from assistant.answering.lexicon import load_lexicon
+    from assistant.conversation import Turn
+    from assistant.glossary import Glossary
     from assistant.lexical import FrenchAnalyzer
     from assistant.retrieve import MAX_QUERY_CHARS
     from assistant.territories import Gazetteer
     from tests.conftest import CORPUS
 
     previous = ("Quelles aides pour les recycleries " * 60)[:1992]
-    resolved = resolve_follow_up(
+    resolved = resolve(
         "et à Nantes ?", [Turn("user", previous), Turn("assistant", "…")],
-        gazetteer=Gazetteer.load(CORPUS / "territories.yaml"), analyzer=FrenchAnalyzer(),
+        lexicon=load_lexicon(), gazetteer=Gazetteer.load(CORPUS / "territories.yaml"),
+        glossary=Glossary.load(CORPUS / "glossary.yaml"), analyzer=FrenchAnalyzer(),
     )  # fmt: skip
-    assert len(resolved) <= MAX_QUERY_CHARS
+    assert resolved is not None and len(resolved) <= MAX_QUERY_CHARS
     assert resolved.startswith("Quelles aides pour les recycleries") and resolved.endswith(
         "Nantes ?"
     )

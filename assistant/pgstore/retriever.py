@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assistant import wiring
 from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.embed import Embedder, Vectors, make_embedder
@@ -481,7 +482,7 @@ def open_postgres(
         config=config or retrieval_config(settings),
         glossary=Glossary.load(settings.glossary_path),
         reranker=reranker,
-        gazetteer=Gazetteer.load(settings.territories_path),
+        gazetteer=wiring.gazetteer(settings),
     )
     retriever.check_dimensions()
     index = LoadedIndex(

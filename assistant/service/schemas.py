@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from assistant.filters import FILTER_KEYS
 from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.schemes import NEEDS, STAGES
-from assistant.types import UNIT_KINDS, Answer, Citation, Hit, SourceSpan
+from assistant.types import UNIT_KINDS, Answer, Citation, Hit, RelatedPassage, SourceSpan
 
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
@@ -179,15 +179,33 @@ class CitationOut(BaseModel):
                    source=Source.of(citation.source))  # fmt: skip
 
 
+class RelatedOut(BaseModel):
+    """A passage close to the question that does not answer it (not cited by the answer)."""
+
+    id: str
+    kind: str
+    record_id: str | None
+    text: str
+    source: Source
+
+    @classmethod
+    def of(cls, passage: RelatedPassage) -> RelatedOut:
+        return cls(id=passage.unit_id, kind=passage.kind, record_id=passage.record_id,
+                   text=passage.text, source=Source.of(passage.source))  # fmt: skip
+
+
 class AskResponse(BaseModel):
     question: str
-    resolved_question: str
+    resolved_question: str | None = Field(
+        description="The question as understood, when a follow-up was rewritten; else null."
+    )
     answer: str
     abstained: bool
     citations: list[CitationOut]
     language: str
     generator: str
     notice: str | None
+    related: list[RelatedOut] = Field(default_factory=list)
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -200,6 +218,7 @@ class AskResponse(BaseModel):
             language=answer.language,
             generator=answer.generator,
             notice=answer.notice,
+            related=[RelatedOut.of(r) for r in answer.related],
         )
 
 

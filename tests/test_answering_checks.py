@@ -4,13 +4,46 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import Turn, resolve_follow_up
-from assistant.evidence import FactQuery, Salience, has_fact, need_of, years
+from assistant import wiring
+from assistant.answering import checks
+from assistant.answering.checks import Salience, years
+from assistant.answering.followup import resolve as resolve_follow_up
+from assistant.answering.lexicon import Need, load_lexicon
+from assistant.config import Settings
+from assistant.conversation import Turn
+from assistant.glossary import Glossary
 from assistant.lexical import FrenchAnalyzer
-from assistant.territories import Gazetteer
 from tests.conftest import CORPUS
 
-GAZETTEER = Gazetteer.load(CORPUS / "territories.yaml")
+GAZETTEER = wiring.gazetteer(Settings(corpus_dir=CORPUS))  # with the home territory
+GLOSSARY = Glossary.load(CORPUS / "glossary.yaml")
+LEXICON = load_lexicon()
+
+
+def need_of(question: str) -> Need | None:
+    return checks.need_of(question, LEXICON)
+
+
+def has_fact(sentence: str, need: Need) -> bool:
+    return checks.has_fact(sentence, need, LEXICON)
+
+
+class FactQuery:
+    """The checks' FactQuery with the lexicon bound, as the answerer uses it."""
+
+    def __init__(self, fact: checks.FactQuery) -> None:
+        self.fact = fact
+        self.need, self.counted, self.subjects = fact.need, fact.counted, fact.subjects
+
+    @classmethod
+    def of(cls, question: str, *, terms: frozenset[str] = frozenset()) -> FactQuery | None:
+        fact = checks.FactQuery.of(question, LEXICON, terms=terms)
+        return None if fact is None else cls(fact)
+
+    def met_by(self, sentence: str) -> bool:
+        return self.fact.met_by(sentence, LEXICON)
+
+
 HISTORY = [
     Turn("user", "Combien rapporte le prix nantais de l'innovation sociale ?"),
     Turn("assistant", "Le montant de la dotation s'élève à 20 000 €. [1]"),
@@ -18,7 +51,15 @@ HISTORY = [
 
 
 def resolve(question: str, history: list[Turn]) -> str:
-    return resolve_follow_up(question, history, gazetteer=GAZETTEER, analyzer=FrenchAnalyzer())
+    resolved = resolve_follow_up(
+        question,
+        history,
+        lexicon=LEXICON,
+        gazetteer=GAZETTEER,
+        glossary=GLOSSARY,
+        analyzer=FrenchAnalyzer(),
+    )
+    return question if resolved is None else resolved
 
 
 def test_a_follow_up_on_another_territory_replaces_the_territory() -> None:
@@ -194,4 +235,4 @@ def test_every_thing_counted_is_a_subject() -> None:
 
 def test_the_words_asking_for_a_date_are_not_what_the_question_is_about() -> None:
     question = "Depuis quelle année la part des emplois augmente-t-elle ?"
-    assert "depuis" not in Salience.of(question, FrenchAnalyzer()).terms
+    assert "depuis" not in Salience.of(question, FrenchAnalyzer(), LEXICON).terms

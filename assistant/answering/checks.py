@@ -1,0 +1,146 @@
+"""The general checks that decide whether a sentence answers: it holds a fact of the kind asked
+(an amount, a date, a count of the thing asked, a contact…), at the rate asked, about what the
+question names, for the year it names. The words they use come from the lexicon."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answering.lexicon import Lexicon, Need
+from assistant.lexical import FrenchAnalyzer
+from assistant.text import fold
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
+_COUNT = re.compile(r"\b(\d+(?:[\s.,]\d+)*)\s+(?:d[e']\s*)?([a-z]+)")
+
+
+def years(text: str) -> set[str]:
+    """The years a text names."""
+    return {match.group(0) for match in _YEAR.finditer(text)}
+
+
+def need_of(question: str, lexicon: Lexicon) -> Need | None:
+    """The kind of fact ``question`` asks for, if it asks for one."""
+    folded = lexicon.set_aside.sub(" ", fold(question))
+    need = next((need for need, pattern in lexicon.needs if pattern.search(folded)), None)
+    if need == "date" and lexicon.next.search(folded):
+        return "day"
+    return need
+
+
+def has_fact(sentence: str, need: Need, lexicon: Lexicon) -> bool:
+    """Whether ``sentence`` holds a fact of the kind ``need``."""
+    facts = lexicon.facts
+    if need == "outcome":
+        return bool(facts["outcome"].search(fold(sentence)))
+    if need == "amount":
+        return bool(facts["amount"].search(sentence))
+    if need == "date":
+        return bool(_YEAR.search(sentence) or facts["month"].search(fold(sentence)))
+    if need == "day":
+        return bool(facts["month"].search(fold(sentence)) or facts["day"].search(sentence))
+    if need == "count":  # a number that is neither an amount, a rate, a year nor a label
+        bare = facts["range_start"].sub(" ", facts["ratio_base"].sub(" ", sentence))
+        bare = facts["label"].sub(" ", facts["amount"].sub(" ", bare))
+        return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(bare))
+    return bool(facts[need].search(sentence))
+
+
+@dataclass(frozen=True)
+class FactQuery:
+    """What a sentence must hold to answer one part of a question: a fact of the kind asked, at
+    the rate asked and, when the part counts a term of the domain ("combien de SCIC"), that
+    term. Everyday words counted are kept as ``subjects``: the answer leads with the sentence
+    counting each, and a sentence naming them only as a ratio's base or counting things of
+    another kind does not answer."""
+
+    need: Need
+    rates: tuple[re.Pattern[str], ...] = ()
+    counted: str | None = None
+    subjects: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, question: str, lexicon: Lexicon, *, terms: frozenset[str] = frozenset()
+    ) -> FactQuery | None:
+        need = need_of(question, lexicon)
+        if need is None:
+            return None
+        folded = fold(question)
+        rates = tuple(rate.stated for rate in lexicon.rates if rate.asked.search(folded))
+        counted = lexicon.counted.search(folded) if need == "count" else None
+        subjects: list[str] = []
+        if counted is not None:
+            subjects.append(next(g for g in counted.groups() if g))
+            also = lexicon.also_counted.match(folded[counted.end() :])
+            if also is not None:
+                subjects.append(next(g for g in also.groups() if g))
+        word = subjects[0] if subjects else None
+        return cls(need, rates, word if word in terms else None, tuple(subjects))
+
+    def met_by(self, sentence: str, lexicon: Lexicon) -> bool:
+        if not has_fact(sentence, self.need, lexicon):
+            return False
+        folded = fold(sentence)
+        if self.need == "count" and any(_only_a_base(s, folded, lexicon) for s in self.subjects):
+            return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
+        if self.need == "count" and _counts_other_things(folded, self.subjects, lexicon):
+            return False  # "en 5 axes" counts no jobs, "25 projets" no people
+        if not all(rate.search(folded) for rate in self.rates):
+            return False
+        if self.counted is None:
+            return True
+        return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
+
+
+def counts(text: str, subject: str, analyzer: FrenchAnalyzer) -> bool:
+    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux")."""
+    stems = analyzer(subject)
+    if not stems:
+        return False
+    pattern = rf"\d[\d\s.,]*\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
+    return re.search(pattern, fold(text)) is not None
+
+
+def _kinds(word: str, lexicon: Lexicon) -> set[int]:
+    plural = word if word.endswith(("s", "x")) else f"{word}s"
+    return {index for index, kind in enumerate(lexicon.kinds) if plural in kind}
+
+
+def _counts_other_things(folded: str, subjects: tuple[str, ...], lexicon: Lexicon) -> bool:
+    nouns = [noun for number, noun in _COUNT.findall(folded) if not _YEAR.fullmatch(number)]
+    if not subjects or not nouns:
+        return False
+    parts = lexicon.plan_parts
+    if all(parts.match(noun) for noun in nouns):
+        return not any(parts.match(subject) for subject in subjects)
+    asked = {kind for subject in subjects for kind in _kinds(subject, lexicon)}
+    return bool(asked) and all(
+        _kinds(noun, lexicon) and not _kinds(noun, lexicon) & asked for noun in nouns
+    )
+
+
+def _only_a_base(subject: str, folded: str, lexicon: Lexicon) -> bool:
+    named = re.compile(rf"\b{re.escape(subject)}\b")
+    if not named.search(folded):
+        return False
+    base = lexicon.facts["ratio_base"].pattern.removeprefix("(?i)")
+    bases = re.compile(rf"{base}\s+{re.escape(subject)}\b", re.IGNORECASE)
+    return not named.search(bases.sub(" ", folded))
+
+
+@dataclass(frozen=True)
+class Salience:
+    """The content words of a question, to check that a sentence is about the same thing."""
+
+    terms: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str, analyzer: FrenchAnalyzer, lexicon: Lexicon) -> Salience:
+        generic = lexicon.generic_stems
+        return cls(frozenset(t for t in analyzer(question) if t not in generic and len(t) > 2))
+
+    def overlap(self, text: str, analyzer: FrenchAnalyzer) -> int:
+        return len(self.terms & set(analyzer(text)))

@@ -1,0 +1,229 @@
+"""The answerer: a question is made standalone if it is a follow-up, analysed once, retrieved,
+checked for answerability, and handed to the module of its intent.
+
+- ``listing``: every item of the matching outline;
+- ``facts``: each part answered by the sentence holding its fact, a plain line per part the
+  documents do not answer;
+- ``scheme``: the scheme's card, close schemes in brief, passages that answer;
+- ``comparison``: one part per territory;
+- ``project``: a home-territory project gets local support bodies and roadmap actions first,
+  other territories' schemes as examples;
+- ``decline``: the documents do not answer, said plainly.
+
+Passages that are related but do not answer go to ``Answer.related``, never into the text or
+the citations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from assistant.answering import comparison, decline, facts, listing, project, scheme
+from assistant.answering.analysis import QuestionAnalyser, QuestionAnalysis
+from assistant.answering.context import Context
+from assistant.answering.evidence import SUPPORT_ACTOR_TYPE, Evidence, Sentence, is_scheme, sheet
+from assistant.answering.followup import resolve
+from assistant.answering.lexicon import Lexicon, load_lexicon
+from assistant.conversation import Turn
+from assistant.corpus.records import Dispositif
+from assistant.draft import Draft, paragraphs, whole_sentences
+from assistant.filters import FilterSpec
+from assistant.lexical import FrenchAnalyzer
+from assistant.retrieve import Retriever
+from assistant.territories import Gazetteer, territories_of
+from assistant.types import Answer, Hit, RelatedPassage, SourceSpan
+
+TOP_K = 10
+RELATED = 3  # related passages returned with an answer
+DEFAULT_CORPUS_LABEL = "Les documents"
+DEFAULT_CORPUS_LABEL_EN = "The documents"
+
+
+class Answerer:
+    """Answers from retrieved units with the document's own sentences; declines plainly."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        documents: Mapping[str, str],
+        gazetteer: Gazetteer,
+        *,
+        schemes: Mapping[str, Dispositif] | None = None,
+        lexicon: Lexicon | None = None,
+        corpus_labels: Mapping[str, str] | None = None,
+        support_actor_type: str = SUPPORT_ACTOR_TYPE,
+        top_k: int = TOP_K,
+    ) -> None:
+        """``corpus_labels`` name the corpus in answers, by language ("Les documents ne disent
+        rien…"); ``support_actor_type`` is the actor type of the local support bodies."""
+        labels = {
+            "fr": DEFAULT_CORPUS_LABEL,
+            "en": DEFAULT_CORPUS_LABEL_EN,
+            **(corpus_labels or {}),
+        }
+        if not all(label.strip() for label in labels.values()):
+            raise ValueError(f"corpus labels must not be empty, got {labels}")
+        if top_k < 1:
+            raise ValueError(f"top_k must be greater than 0, got {top_k}")
+        self.retriever = retriever
+        self.documents = documents
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon or load_lexicon()
+        self.corpus_labels = labels
+        self.top_k = top_k
+        self.analyzer = FrenchAnalyzer()
+        self.evidence = Evidence(
+            retriever.units,
+            documents,
+            self.lexicon,
+            retriever.glossary,
+            segments=retriever.segments,
+            schemes=schemes,
+            analyzer=self.analyzer,
+            support_actor_type=support_actor_type,
+        )
+        vocabulary = {stem for unit in retriever.units for stem in self.analyzer(unit.indexed_text)}
+        self.analyser = QuestionAnalyser(
+            self.lexicon,
+            gazetteer,
+            retriever.glossary,
+            schemes=schemes,
+            vocabulary=vocabulary,
+            analyzer=self.analyzer,
+        )
+
+    def analyse(self, question: str) -> QuestionAnalysis:
+        return self.analyser.analyse(question)
+
+    def answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: FilterSpec | None = None,
+    ) -> Answer:
+        resolved = resolve(
+            question,
+            history,
+            lexicon=self.lexicon,
+            gazetteer=self.gazetteer,
+            glossary=self.retriever.glossary,
+            analyzer=self.analyzer,
+        )
+        standalone = resolved or question
+        analysis = self.analyser.analyse(standalone)
+        result = self.retriever.search(standalone, top_k=self.top_k, filters=filters)
+        if len(analysis.territories) == 1:
+            result = replace(result, hits=_prefer(result.hits, analysis.territories[0]))
+        context = Context(
+            analysis=analysis,
+            result=result,
+            sentences=self.evidence.sentences(result),
+            draft=Draft(self.documents),
+            evidence=self.evidence,
+            retriever=self.retriever,
+            corpus_label=self.corpus_labels.get(analysis.language, self.corpus_labels["fr"]),
+            home=self.gazetteer.home,
+            filters=filters,
+        )
+        route(context)
+        if context.abstained and not context.draft.lines:
+            decline.write(context, "nothing")
+        return Answer(
+            question=question,
+            resolved_question=resolved,
+            text=paragraphs(context.draft.lines),
+            abstained=context.abstained,
+            citations=context.draft.citations,
+            language=analysis.language,
+            hits=result.hits,
+            notice=None if context.abstained else context.notice,
+            related=self._related(context),
+        )
+
+    def _related(self, context: Context) -> list[RelatedPassage]:
+        """The best sentence of each unit that does not answer but is close, up to
+        ``RELATED``, none of them cited by the answer."""
+        cited = {c.unit_id for c in context.draft.citations}
+        found: list[RelatedPassage] = []
+        seen: set[str] = set()
+        pool: list[Sentence] = [*context.set_aside, *context.sentences]
+        for sentence in pool:
+            unit = sentence.unit
+            if unit.id in cited or unit.id in seen or unit.metadata.get("group"):
+                continue
+            seen.add(unit.id)
+            span = self._whole(sentence)
+            text = self.documents.get(span.document, "")[span.start : span.end]
+            record_id = unit.metadata.get("record_id")
+            found.append(
+                RelatedPassage(unit.id, unit.kind, text, span,
+                               str(record_id) if record_id is not None else None)
+            )  # fmt: skip
+            if len(found) == RELATED:
+                break
+        return found
+
+    def _whole(self, sentence: Sentence) -> SourceSpan:
+        span = sentence.span
+        if sentence.unit.kind != "passage":
+            return span
+        document = self.documents.get(span.document, "")
+        start, end = whole_sentences(document, span.start, span.end)
+        return SourceSpan(span.document, span.section, start, end)
+
+
+def route(context: Context) -> None:
+    """Hands the question to the module of its intent, once its answerability is checked."""
+    analysis, hits = context.analysis, context.hits
+    why = None if analysis.intent == "project" else decline.reason(context)
+    if why is not None:
+        decline.write(context, why)
+    elif analysis.intent == "comparison":
+        comparison.answer(context)
+    elif analysis.intent == "project" and _home_project(context):
+        project.answer(context)
+    elif analysis.wants_list and listing.outline(hits) is not None:
+        listing.answer(context)
+    elif (analysis.intent in ("scheme", "project") and _schemes_close(context)) or _about_a_scheme(
+        hits
+    ):
+        scheme.answer(context)
+    else:
+        facts.answer(context, whole_lists=analysis.wants_list)
+
+
+def _home_project(context: Context) -> bool:
+    """A project in the home territory, named or implied by naming no other."""
+    places = set(context.analysis.territories)
+    return context.home is not None and places <= {context.home}
+
+
+def _schemes_close(context: Context) -> bool:
+    """A scheme is named, or among the first hits."""
+    return bool(context.analysis.schemes) or any(
+        h.chunk.kind == "dispositif" for h in context.hits[:5]
+    )
+
+
+def _about_a_scheme(hits: list[Hit]) -> bool:
+    """The best hits are one scheme: its record, or its record close behind a passage of the
+    same benchmark sheet."""
+    found = next((h.chunk for h in hits[:3] if is_scheme(h.chunk)), None)
+    if found is None:
+        return False
+    return found is hits[0].chunk or sheet(found) == sheet(hits[0].chunk)
+
+
+TERRITORY_BOOST = 0.2  # added to hits about the one territory a question names
+
+
+def _prefer(hits: list[Hit], territory: str) -> list[Hit]:
+    """The hits re-ranked so that units about the territory named come before others of
+    close score."""
+
+    def score(hit: Hit) -> float:
+        return hit.score + (TERRITORY_BOOST if territory in territories_of(hit.chunk) else 0.0)
+
+    return sorted(hits, key=score, reverse=True)

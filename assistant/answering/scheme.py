@@ -1,0 +1,83 @@
+"""A question about a support scheme: the fact asked first if any, the scheme's card (kept
+short: what it is, amounts, what else it offers, conditions, calendar, contact), the close
+schemes in one line each, then only the passages' sentences that answer a part of the question.
+A question naming a territory gets that territory's schemes only."""
+
+from __future__ import annotations
+
+from assistant.answering.context import Context
+from assistant.answering.evidence import distinct, is_scheme, top_hits
+from assistant.types import Chunk
+
+SCHEME_RATIO = 0.6  # schemes and passages kept: score >= ratio * best score
+OTHER_SCHEMES = 2  # close schemes shown in one line
+PASSAGE_LINES = 1  # passages' sentences after the cards
+CARD_KINDS = frozenset({"summary", "amounts", "offers", "conditions", "calendar", "contact"})
+
+
+def answer(context: Context) -> None:
+    analysis, draft, evidence = context.analysis, context.draft, context.evidence
+    kept = top_hits(context.hits, SCHEME_RATIO)
+    schemes = [h.chunk for h in kept if is_scheme(h.chunk)]
+    named = [evidence.by_id[f"dispositif:{s}"] for s in analysis.schemes
+             if f"dispositif:{s}" in evidence.by_id]  # fmt: skip
+    schemes = [*named, *(s for s in schemes if s not in named)]
+    if analysis.territories:
+        schemes = [s for s in schemes if evidence.about_territory(s, analysis)]
+    if analysis.english:
+        draft.lines.append(evidence.lexicon.line("en", "intro", corpus=context.corpus_label))
+    sentences = [s for s in context.sentences if evidence.about_territory(s.unit, analysis)]
+    unanswered = []
+    for part in analysis.parts:
+        leads = evidence.fact_leads(analysis, part, sentences)
+        draft.lines += [line.text for line in evidence.lead_lines(draft, leads, analysis)]
+        if part.fact is not None and not leads:
+            unanswered.append(part)
+    for rank, unit in enumerate(schemes[: 1 + OTHER_SCHEMES]):
+        if rank == 1:
+            draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
+        if rank == 0:
+            draft.lines += evidence.card(draft, unit, full=True, english=analysis.english,
+                                         kinds=CARD_KINDS)  # fmt: skip
+        else:
+            draft.lines.append(f"- {evidence.brief(draft, unit)}")
+    passages = [h.chunk for h in kept if h.chunk.kind == "passage"
+                and evidence.about_territory(h.chunk, analysis)]  # fmt: skip
+    lines = evidence.best_lines(draft, passages, sentences, analysis)
+    lines.sort(key=lambda line: line.score, reverse=True)
+    answering = [
+        line.text
+        for line in lines
+        if not draft.says(line.text) and evidence.answers(analysis, line.text, line.unit)
+    ]
+    draft.lines += distinct(answering, PASSAGE_LINES)
+    lexicon = evidence.lexicon
+    for part in unanswered:  # the card may say it (a calendar, an amount); else say it does not
+        fact = part.fact
+        if fact is not None and not any(fact.met_by(line, lexicon) for line in draft.lines):
+            topic = part.text.strip(" ?")
+            draft.lines.append(lexicon.not_given_line(analysis.language, part.need, topic))
+    cited = {c.unit_id for c in draft.citations}
+    context.set_aside += [s for s in sentences if s.unit.id not in cited]
+    if not schemes and not answering and len(draft.lines) <= int(analysis.english):
+        context.abstained = True
+    draft.renumber()
+    context.notice = notice(context, schemes)
+
+
+def notice(context: Context, schemes: list[Chunk]) -> str | None:
+    """Say so when the answer's schemes belong to other territories than the home one."""
+    home = context.home
+    if home is None:
+        return None
+    cited = {c.unit_id for c in context.draft.citations}
+    elsewhere = sorted(
+        {str(s.metadata.get("territory")) for s in schemes if s.id in cited} - {home}
+    )
+    if not elsewhere:
+        return None
+    names = ", ".join(str(u.metadata["name"]) for u in context.evidence.support_bodies(home)[:6])
+    return context.evidence.lexicon.line(
+        context.analysis.language, "notice_elsewhere", territories=", ".join(elsewhere),
+        home=home, names=names,
+    )  # fmt: skip
