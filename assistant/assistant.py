@@ -24,7 +24,7 @@ from assistant.generate import (
     check_citations,
 )
 from assistant.retrieve import Retriever, build_retriever
-from assistant.schemes import HOME_TERRITORY, SchemeFinder, SchemeMatch, SchemeQuery
+from assistant.schemes import SchemeFinder, SchemeMatch, SchemeQuery
 from assistant.store import LoadedIndex, load_index
 from assistant.territories import Gazetteer
 from assistant.types import Answer, Document, Hit
@@ -68,7 +68,7 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(
             retriever, index.documents, gazetteer, schemes=catalog.dispositifs
         )
-        self.schemes = SchemeFinder(retriever, catalog, home=gazetteer.home or HOME_TERRITORY)
+        self.schemes = SchemeFinder(retriever, catalog, gazetteer=gazetteer)
 
     @classmethod
     def load(cls, settings: Settings) -> Assistant:

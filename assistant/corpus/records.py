@@ -112,7 +112,9 @@ class Amounts(_Record):
     """Amounts in euros as the document states them; every field is optional."""
 
     ceiling_eur: int | None = Field(default=None, ge=0, description="Maximum per project.")
-    average_eur: int | None = Field(default=None, ge=0, description="Average or target per project.")
+    average_eur: int | None = Field(
+        default=None, ge=0, description="Average or target per project."
+    )
     cofunding_rate_max: float | None = Field(default=None, gt=0, le=1)
     yearly_envelope_eur: int | None = Field(default=None, ge=0)
     total_envelope_eur: int | None = Field(default=None, ge=0)
@@ -157,3 +159,6 @@ class Acteur(_Record):
     territory: str
     themes: list[Theme] = Field(default_factory=list)
     source: SourceRef
+    # how to reach it, where the document gives it
+    contact: str | None = None
+    website: str | None = None
