@@ -1,19 +1,46 @@
-"""The scheme finder on the real corpus: what a project can use where it is comes first."""
+"""The scheme finder on the real corpus and records: what a project can use where it is first.
+
+The ranking rules are logic around the model, so the index is built here with the fake
+embedder (real BM25, real FAISS); the service test runs the same request on the real model.
+"""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pytest
 
 from assistant.assistant import Assistant
+from assistant.build import build_index
 from assistant.config import Settings
+from assistant.corpus.catalog import load_catalog
+from assistant.retrieve import build_retriever
 from assistant.schemes import SchemeMatch, SchemeQuery
+from assistant.store import load_index
 from assistant.territories import Gazetteer
-from tests.conftest import REPO
+from assistant.types import Document
+from tests.conftest import CORPUS, REPO, FakeEmbedder
 
 
 @pytest.fixture(scope="module")
-def assistant(real_index_settings: Settings) -> Assistant:
-    return Assistant.load(real_index_settings)
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root: Path = tmp_path_factory.mktemp("schemes")
+    shutil.copytree(CORPUS, root / "corpus", ignore=shutil.ignore_patterns("originals"))
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    build_index(settings, embedder=FakeEmbedder(), progress=False)
+    index = load_index(
+        settings.index_dir,
+        embedder={"backend": "fake"},
+        chunking={"chunk_size": settings.chunk_size},
+    )
+    documents = {
+        name: Document(name=name, title=name, text=text, format="md")
+        for name, text in index.documents.items()
+    }
+    catalog = load_catalog(settings.records_dir, documents)
+    retriever = build_retriever(index, FakeEmbedder(), settings)
+    return Assistant(settings, index, retriever, catalog)
 
 
 def home() -> str:
