@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell build serve test eval bench lint format clean eval-pg bench-scale-pg
+.PHONY: help install run shell build serve test eval eval-answers bench lint format clean eval-pg bench-scale-pg
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test: install ## run the test suite
 
 eval: install ## score retrieval on evals/gold.yaml, write evals/reports/, check the thresholds
 	$(BIN)/assistant eval --check
+
+eval-answers: install ## score only the answers on the gold set (evals/reports/answers.md)
+	$(BIN)/python evals/answer_quality.py
 
 bench: install ## measure /search and /ask latency over HTTP (evals/reports/service-latency.md)
 	$(BIN)/assistant build --if-needed

@@ -25,7 +25,7 @@ from assistant.generate import (
     check_citations,
 )
 from assistant.retrieve import Retriever, build_retriever
-from assistant.schemes import HOME_TERRITORY, SchemeFinder, SchemeMatch, SchemeQuery
+from assistant.schemes import SchemeFinder, SchemeMatch, SchemeQuery
 from assistant.store import LoadedIndex, load_index
 from assistant.types import Answer, Document, Hit
 
@@ -77,7 +77,7 @@ class Assistant:
             corpus_labels={"fr": self.profile.corpus_label, "en": self.profile.corpus_label_en},
             support_actor_type=self.profile.support_actor_type,
         )
-        self.schemes = SchemeFinder(retriever, catalog, home=gazetteer.home or HOME_TERRITORY)
+        self.schemes = SchemeFinder(retriever, catalog, gazetteer=gazetteer)
 
     @classmethod
     def load(cls, settings: Settings) -> Assistant:

@@ -138,6 +138,19 @@ def _parser() -> argparse.ArgumentParser:
         help="postgres: compare the PostgreSQL store with the embedded one "
         "(default: ASSISTANT_STORE)",
     )
+    evaluate.add_argument(
+        "--batches",
+        type=Path,
+        default=Path("evals/batches"),
+        help="folder of further gold files, each loaded with the gold set",
+    )
+    evaluate.add_argument(
+        "--validate",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="only check a gold file (schema, verbatim quotes, ids); runs no retrieval or answer",
+    )
     evaluate.set_defaults(run=_cmd_eval)
 
     records = commands.add_parser("records", help="work on the structured records")
@@ -339,6 +352,8 @@ def _run_forwarding_signals(command: list[str]) -> int:
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.validate is not None:
+        return _validate_gold(settings, args)
     if (args.store or settings.store) == "postgres":
         from assistant.pgstore.evaluate import run_store_comparison
 
@@ -356,6 +371,7 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     run = run_evaluation(
         settings,
         args.gold,
+        batches=args.batches,
         baseline=not args.no_baseline,
         answers=not args.no_answers,
         progress=not args.quiet,
@@ -376,6 +392,32 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         if failures:
             return EXIT_USER_ERROR
         print(f"Quality gate passed ({args.thresholds}).")
+    return 0
+
+
+def _validate_gold(settings: Settings, args: argparse.Namespace) -> int:
+    """Check a gold file without building an index, retrieving or answering."""
+    from assistant.corpus.documents import load_documents
+    from assistant.evaluation.gold import check_quotes, load_gold, load_gold_set
+
+    questions = load_gold(args.validate)
+    documents, _ = load_documents([settings.documents_dir])
+    problems = check_quotes(questions, {d.name: d.text for d in documents})
+    known = {q.id for q in load_gold_set(args.gold, args.batches)}
+    if args.validate.resolve().parent != args.batches.resolve():
+        problems += [f"{q.id}: id already used in the gold set" for q in questions if q.id in known]
+    for problem in problems:
+        print(f"{args.validate}: {problem}", file=sys.stderr)
+    if problems:
+        print(f"hint: copy each quote from {settings.documents_dir} exactly", file=sys.stderr)
+        return EXIT_USER_ERROR
+    parts = sum(len(q.parts) > 0 for q in questions)
+    unanswerable = sum(not q.answerable for q in questions)
+    english = sum(q.lang == "en" for q in questions)
+    print(
+        f"{args.validate}: {len(questions)} questions valid ({unanswerable} unanswerable, "
+        f"{parts} with parts, {english} in English); every quote is verbatim in the corpus."
+    )
     return 0
 
 

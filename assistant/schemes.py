@@ -1,9 +1,11 @@
 """The support-scheme finder for project holders.
 
-From a project description (and optionally territory, stage, needs, amount sought), rank the
-benchmark's schemes and the support organisations the document names, and say for each what fits
-and what may not. The benchmark's schemes belong to other territories: a project in the Niort
-area sees that clearly, next to the local support organisations.
+From a project description (and optionally territory, stage, needs, amount sought), rank what
+the project can use in its territory first — the local support organisations and that
+territory's schemes — then the schemes of other territories as examples, never above a local
+option. A scheme reserved to another territory is ``accessible: false`` with its
+``restriction``, and gets no "fits" reason: how it would match goes into its neutral ``notes``.
+The project's territory is the query's, else the home territory of ``corpus/territories.yaml``.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ from assistant.corpus.records import Acteur, Dispositif
 from assistant.corpus.render import format_euros
 from assistant.errors import InvalidQueryError
 from assistant.retrieve import Retriever, check_query
+from assistant.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk
 
 STAGES = ("émergence", "développement", "changement d'échelle")
 NEEDS = ("financement", "locaux", "accompagnement", "visibilité", "commande publique")
-HOME_TERRITORY = "Niort Agglo"
-LOCAL_SHOWN = 3  # local support organisations always listed, whatever their rank
 
 
 @dataclass(frozen=True)
@@ -63,21 +64,40 @@ class SchemeMatch:
     contact: str | None = None
     website: str | None = None
     unit_id: str = ""
+    # False for a scheme reserved to another territory than the project's; ``restriction`` then
+    # says so, ``fits`` is empty and ``notes`` holds how it would match (a benchmark example)
+    accessible: bool = True
+    restriction: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class SchemeFinder:
     """Ranks schemes by relevance to the project, then by how well their criteria fit."""
 
     def __init__(
-        self, retriever: Retriever, catalog: RecordCatalog, *, home: str = HOME_TERRITORY
+        self,
+        retriever: Retriever,
+        catalog: RecordCatalog,
+        *,
+        home: str | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.retriever = retriever
         self.catalog = catalog
-        self.home = home  # the territory a project is in when the query names none
+        self.gazetteer = gazetteer  # reads "niortais" or "Lyon" as the territory it names
+        self.home = home if home is not None else gazetteer.home if gazetteer else None
+
+    def _territory(self, named: str | None) -> str | None:
+        """The project's territory: the one the query names (as the records spell it), else home."""
+        if named is None:
+            return self.home
+        places = self.gazetteer.find(named) if self.gazetteer is not None else []
+        return places[0].name if places and places[0].covered else named
 
     def match(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
-        """Schemes by relevance and fit, with the local support organisations always shown."""
-        home = query.territory or self.home
+        """What the project can use where it is, by relevance and fit; then other territories'
+        schemes as examples, by relevance and fit, each below every local option."""
+        home = self._territory(query.territory)
         text = " ".join([query.description, *query.needs, query.stage or ""]).strip()
         hits = self.retriever.retrieve(text, top_k=100, filters={"kind": ["dispositif", "acteur"]})
         relevance = {str(h.chunk.metadata.get("record_id")): (h.chunk, h.score) for h in hits
@@ -87,22 +107,25 @@ class SchemeFinder:
             for scheme in self.catalog.dispositifs.values()
             if scheme.id in relevance
         ]
-        local = [
+        actors = [
             self._actor(actor, *relevance[actor.id])
             for actor in self.catalog.acteurs.values()
             if actor.type == "accompagnement"
+            and home is not None
             and _same_place(actor.territory, home)
             and actor.id in relevance
         ]
-        schemes.sort(key=lambda m: m.score, reverse=True)
-        local.sort(key=lambda m: m.score, reverse=True)
-        shown_local = local[: min(LOCAL_SHOWN, top_k)]
-        ranked = sorted(schemes[: top_k - len(shown_local)] + shown_local,
-                        key=lambda m: m.score, reverse=True)  # fmt: skip
-        return ranked
+        local = sorted(actors + [m for m in schemes if m.local], key=_by_score)
+        examples = sorted((m for m in schemes if not m.local), key=_by_score)
+        return (local + examples)[:top_k]
 
     def _scheme(
-        self, scheme: Dispositif, unit: Chunk, relevance: float, query: SchemeQuery, home: str
+        self,
+        scheme: Dispositif,
+        unit: Chunk,
+        relevance: float,
+        query: SchemeQuery,
+        home: str | None,
     ) -> SchemeMatch:
         fits: list[str] = []
         concerns: list[str] = []
@@ -132,25 +155,31 @@ class SchemeFinder:
             else:
                 concerns.append(f"plafond {format_euros(ceiling)}")
                 score -= 0.1
-        if not _same_place(scheme.territory, home):
-            concerns.insert(0, f"réservé aux projets du territoire : {scheme.territory}")
-            score -= 0.2
-        else:
+        local = home is not None and _same_place(scheme.territory, home)
+        # with no territory known for the project, nothing is known to be out of its reach
+        accessible = local or home is None
+        restriction = None if accessible else f"réservé au territoire de {scheme.territory}"
+        if local:
             fits.insert(0, f"dispositif du territoire : {scheme.territory}")
+        elif restriction is not None:
+            concerns.insert(0, restriction)
         return SchemeMatch(
             kind="dispositif",
             id=scheme.id,
             name=scheme.name,
             territory=scheme.territory,
-            local=_same_place(scheme.territory, home),
+            local=local,
             score=round(score, 4),
             summary=scheme.summary,
-            fits=fits,
+            fits=fits if accessible else [],
             may_not_fit=concerns,
             amounts=_amounts(scheme),
             contact=scheme.contact,
             website=scheme.website,
             unit_id=unit.id,
+            accessible=accessible,
+            restriction=restriction,
+            notes=[] if accessible else fits,
         )
 
     def _actor(self, actor: Acteur, unit: Chunk, relevance: float) -> SchemeMatch:
@@ -163,8 +192,14 @@ class SchemeFinder:
             score=round(relevance + 0.1, 4),
             summary=actor.role,
             fits=[f"acteur local de l'accompagnement ({actor.territory})"],
+            contact=actor.contact,
+            website=actor.website,
             unit_id=unit.id,
         )
+
+
+def _by_score(match: SchemeMatch) -> float:
+    return -match.score
 
 
 def _same_place(territory: str, home: str) -> bool:

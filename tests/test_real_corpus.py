@@ -10,7 +10,8 @@ from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.corpus.documents import load_documents
 from assistant.evaluation.answers import check_answer_thresholds, evaluate_answers
-from assistant.evaluation.gold import load_gold
+from assistant.evaluation.gold import load_gold_set
+from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, evaluate
 from assistant.evaluation.suite import (
     DEFAULT_NAME,
@@ -76,7 +77,7 @@ def test_quality_gate_on_the_gold_set(real_index_settings: Settings, retriever: 
     documents, _ = load_documents([real_index_settings.documents_dir])
     result = evaluate(
         System(DEFAULT_NAME, "default", retriever),
-        load_gold(REPO / "evals" / "gold.yaml"),
+        load_gold_set(REPO / "evals" / "gold.yaml", REPO / "evals" / "batches"),
         {d.name: d.text for d in documents},
     )
     gated, minima = load_thresholds(REPO / "evals" / "thresholds.yaml")
@@ -88,7 +89,10 @@ def test_answer_quality_gate_on_the_gold_set(real_index_settings: Settings) -> N
     """Answers keep their key facts, decline what the document does not say, cite exactly."""
     assistant = Assistant.load(real_index_settings)
     result = evaluate_answers(
-        assistant.ask, load_gold(REPO / "evals" / "gold.yaml"), assistant.index.documents
+        assistant.ask,
+        load_gold_set(REPO / "evals" / "gold.yaml", REPO / "evals" / "batches"),
+        assistant.index.documents,
+        absence_cues=load_absence_cues(REPO / "evals" / "absence_cues.yaml"),
     )
     limits = load_answer_thresholds(REPO / "evals" / "thresholds.yaml")
     assert limits["exact_citations"] == 1.0

@@ -270,13 +270,12 @@ def test_the_scheme_finder_ranks_schemes_and_names_local_support(service_url: st
     assert local and all(m["kind"] == "acteur" for m in local)
     schemes = [m for m in matches if m["kind"] == "dispositif"]
     assert schemes
-    assert all(
-        any("réservé aux projets du territoire" in c for c in m["may_not_fit"]) for m in schemes
-    )
-    assert any("couvre le stade « émergence »" in f for m in schemes for f in m["fits"])
-    lyon = [m for m in schemes if "Lyon" in m["territory"] and "émergence" in m["name"]]
-    if lyon:
-        assert any("plafond" in f for f in lyon[0]["fits"])
+    # the local bodies come first; benchmark schemes follow as examples, never with a "fits"
+    assert [m["local"] for m in matches] == sorted((m["local"] for m in matches), reverse=True)
+    for scheme in schemes:
+        assert scheme["accessible"] is False and scheme["fits"] == []
+        assert scheme["restriction"] == f"réservé au territoire de {scheme['territory']}"
+    assert any("couvre le stade « émergence »" in n for m in schemes for n in m["notes"])
 
 
 def test_records(service_url: str) -> None:

@@ -124,3 +124,6 @@ class Acteur(_Record):
     territory: str
     themes: list[Theme] = Field(default_factory=list)
     source: SourceRef
+    # how to reach it, where the document gives it
+    contact: str | None = None
+    website: str | None = None

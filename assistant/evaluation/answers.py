@@ -1,7 +1,8 @@
 """Answer quality on the gold set: key facts present, abstention where the corpus is silent.
 
 A key fact counts when it appears in the answer text (ignoring case and spacing). Citations are
-checked to quote their document exactly.
+checked to quote their document exactly. Length, citation precision and part scores (see
+``quality``) are reported overall, per split, per kind, for English and per batch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.evaluation.gold import GoldQuestion
 from assistant.evaluation.metrics import percentile, squash
+from assistant.evaluation.quality import QuestionView, summarise, view_answer
 from assistant.types import Answer
 
 AnswerFunction = Callable[[str], Answer]
@@ -33,15 +35,26 @@ class AnswerResult:
     questions: int
     misses: list[dict[str, object]] = field(default_factory=list)
     by_split: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_batch: dict[str, dict[str, float]] = field(default_factory=dict)
+    # per group ("all", a split, a kind, "english", "multi-part", "batch <name>"): answer length,
+    # citation precision and, where the group has questions with parts, part scores
+    quality: dict[str, dict[str, float]] = field(default_factory=dict)
+    per_question: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, float]:
-        return {
+        """Flat figures for the gate; quality figures are ``<metric>`` overall and
+        ``<group>/<metric>`` per group."""
+        flat = {
             "answered_with_key_facts": self.answered_with_key_facts,
             "key_fact_recall": self.key_fact_recall,
             "abstained_on_unanswerable": self.abstained_on_unanswerable,
             "wrongly_abstained": self.wrongly_abstained,
             "exact_citations": self.exact_citations,
         }
+        for group, figures in self.quality.items():
+            prefix = "" if group == "all" else f"{group}/"
+            flat |= {f"{prefix}{k}": v for k, v in figures.items() if k != "questions"}
+        return flat
 
 
 def evaluate_answers(
@@ -50,7 +63,10 @@ def evaluate_answers(
     documents: Mapping[str, str],
     *,
     on_question: Callable[[], None] | None = None,
+    absence_cues: Sequence[str] = (),
 ) -> AnswerResult:
+    """Answer every question and score the answers; ``absence_cues`` are the phrases by which
+    an answer says a part is absent (``quality.load_absence_cues``)."""
     complete = 0
     recall = 0.0
     declined = 0
@@ -61,7 +77,9 @@ def evaluate_answers(
     kinds: dict[str, list[bool]] = defaultdict(list)
     # per split: answered with all key facts / declined, for answerable / unanswerable questions
     splits: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    batches: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     misses: list[dict[str, object]] = []
+    views: list[QuestionView] = []
     answerable = [q for q in questions if q.answerable]
     unanswerable = [q for q in questions if not q.answerable]
     for question in questions:
@@ -70,13 +88,20 @@ def evaluate_answers(
         latencies.append((time.perf_counter() - started) * 1000)
         if on_question is not None:
             on_question()
+        views.append(
+            view_answer(question, result, documents, absence_cues, groups=_groups(question))
+        )
+        tallies = [splits[question.split]]
+        if question.batch is not None:
+            tallies.append(batches[question.batch])
         for citation in result.citations:
             citations += 1
             text = documents.get(citation.source.document, "")
             exact += text[citation.source.start : citation.source.end] == citation.text
         if not question.answerable:
             declined += result.abstained
-            splits[question.split]["declined"].append(result.abstained)
+            for tally in tallies:
+                tally["declined"].append(result.abstained)
             if not result.abstained:
                 misses.append({"id": question.id, "abstained": False, "unanswerable": True})
             continue
@@ -88,8 +113,9 @@ def evaluate_answers(
         recall += share
         wrongly += result.abstained
         kinds[question.kind].append(ok)
-        splits[question.split]["complete"].append(ok)
-        splits[question.split]["wrongly"].append(result.abstained)
+        for tally in tallies:
+            tally["complete"].append(ok)
+            tally["wrongly"].append(result.abstained)
         if question.lang == "en":
             kinds["english"].append(ok)
         if not ok:
@@ -109,7 +135,29 @@ def evaluate_answers(
         questions=len(questions),
         misses=misses,
         by_split={split: _split_metrics(rows) for split, rows in sorted(splits.items())},
+        by_batch={batch: _split_metrics(rows) for batch, rows in sorted(batches.items())},
+        quality=summarise(views),
+        per_question={
+            v.id: {
+                "chars": v.chars,
+                "citation_precision": v.precision,
+                "parts_answered": list(v.parts_answered),
+                "parts_absent": list(v.parts_absent),
+            }
+            for v in views
+        },
     )
+
+
+def _groups(question: GoldQuestion) -> list[str]:
+    groups = ["all", question.split, question.kind]
+    if question.lang == "en":
+        groups.append("english")
+    if question.parts:
+        groups.append("multi-part")
+    if question.batch is not None:
+        groups.append(f"batch {question.batch}")
+    return groups
 
 
 def _split_metrics(rows: Mapping[str, list[bool]]) -> dict[str, float]:

@@ -146,7 +146,49 @@ def answers_markdown(answers: AnswerResult) -> str:
                 f"{row['wrongly_abstained']:.3f} |"
             )
         lines.append("")
+    lines += quality_markdown(answers)
     return "\n".join(lines)
+
+
+def quality_markdown(answers: AnswerResult) -> list[str]:
+    """What users see: answer length, citation precision, part scores; then batches apart."""
+    lines = [
+        "What users see, by group (length of the answer text in characters; citation precision:"
+        " mean share of an answer's citations that quote a gold quote or lie in the line holding"
+        " one, over answerable questions with citations; parts: questions with `parts` only):",
+        "",
+        "| group | questions | median chars | p90 chars | citation precision | cited answers |"
+        " parts with key facts | unanswerable parts said absent |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for group, row in answers.quality.items():
+        parts = (
+            f"{row['parts_with_key_facts']:.3f} ({row['answerable_parts']:.0f}) | "
+            f"{row['parts_said_absent']:.3f} ({row['unanswerable_parts']:.0f})"
+            if "answerable_parts" in row
+            else "- | -"
+        )
+        lines.append(
+            f"| {group} | {row['questions']:.0f} | {row['answer_chars_median']:.0f} | "
+            f"{row['answer_chars_p90']:.0f} | {row['citation_precision']:.3f} | "
+            f"{row['cited_answers']:.0f} | {parts} |"
+        )
+    lines.append("")
+    if answers.by_batch:
+        lines += [
+            "By batch (each batch's questions; a batch's first run is its honest figure):",
+            "",
+            "| batch | answerable | unanswerable | all key facts | declined | wrongly declined |",
+            "|---|---|---|---|---|---|",
+        ]
+        for batch, row in answers.by_batch.items():
+            lines.append(
+                f"| {batch} | {row['answerable']:.0f} | {row['unanswerable']:.0f} | "
+                f"{row['answered_with_key_facts']:.3f} | {row['abstained_on_unanswerable']:.3f} | "
+                f"{row['wrongly_abstained']:.3f} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _plot(results: list[SystemResult], path: Path) -> None:

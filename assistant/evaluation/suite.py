@@ -25,7 +25,8 @@ from assistant.embed import make_embedder
 from assistant.errors import ConfigurationError
 from assistant.evaluation.answers import AnswerResult, evaluate_answers
 from assistant.evaluation.baseline import minilm_embedder, tutorial_retriever
-from assistant.evaluation.gold import GoldQuestion, load_gold
+from assistant.evaluation.gold import GoldQuestion, load_gold_set
+from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.glossary import Glossary
 from assistant.rerank import CrossEncoderReranker
@@ -108,11 +109,12 @@ def run_evaluation(
     settings: Settings,
     gold_path: Path,
     *,
+    batches: Path | None = None,
     baseline: bool = True,
     answers: bool = True,
     progress: bool = True,
 ) -> EvaluationRun:
-    questions = load_gold(gold_path)
+    questions = load_gold_set(gold_path, batches)
     if index_status(settings) is not None:
         build_index(settings, progress=progress)
     index = load_index(
@@ -137,8 +139,13 @@ def run_evaluation(
             assistant = Assistant.load(
                 settings.model_copy(update={"llm_url": "", "llm_gguf_path": ""})
             )
+            cues_path = gold_path.parent / "absence_cues.yaml"
             answer_result = evaluate_answers(
-                lambda q: assistant.ask(q), questions, index.documents, on_question=advance
+                lambda q: assistant.ask(q),
+                questions,
+                index.documents,
+                on_question=advance,
+                absence_cues=load_absence_cues(cues_path) if cues_path.exists() else (),
             )
     return EvaluationRun(results, _meta(settings, index, questions), answer_result)
 

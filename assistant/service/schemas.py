@@ -235,6 +235,14 @@ class SchemeMatchOut(BaseModel):
     amounts: str | None
     contact: str | None
     website: str | None
+    accessible: bool = Field(
+        default=True, description="false for a scheme reserved to another territory"
+    )
+    restriction: str | None = Field(default=None, examples=["réservé au territoire de …"])
+    notes: list[str] = Field(
+        default_factory=list,
+        description="how an inaccessible scheme would match the project (an example, not a fit)",
+    )
 
 
 class SchemeMatchResponse(BaseModel):
