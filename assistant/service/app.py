@@ -19,6 +19,7 @@ from assistant.config import Settings, get_settings
 from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
 from assistant.schemes import SchemeQuery
+from assistant.service import openai_api
 from assistant.service.schemas import (
     AskRequest,
     AskResponse,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _add_error_handlers(app)
     _add_routes(app)
+    app.include_router(openai_api.router)
     return app
 
 
