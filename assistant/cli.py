@@ -276,10 +276,14 @@ def _cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
     # Loaded before the server starts: a missing index is one line on stderr, not a dead tool.
     # Over stdio nothing but the protocol may go to stdout.
     assistant = Assistant.load(settings)
-    transport = "streamable-http" if args.http else "stdio"
     if args.http:
         print(f"MCP: http://{args.host}:{args.port}/mcp", file=sys.stderr)
-    serve(assistant, transport=transport, host=args.host, port=args.port)
+    serve(
+        assistant,
+        transport="streamable-http" if args.http else "stdio",
+        host=args.host,
+        port=args.port,
+    )
     return 0
 
 

@@ -13,8 +13,9 @@ streamable HTTP (``--http``, at ``/mcp``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
@@ -43,6 +44,7 @@ from assistant.service.schemas import (
 
 logger = logging.getLogger(__name__)
 
+Handler = Callable[[Request], Awaitable[Response]]
 RecordKind = Literal["axe", "action", "dispositif", "acteur"]
 INSTRUCTIONS = (
     "Recherche et réponses citées sur une feuille de route de l'économie sociale et solidaire "
@@ -87,9 +89,9 @@ def _not_blank(field: str, value: str) -> str:
     return value.strip()
 
 
-def create_server(assistant: Assistant) -> MCPServer:
+def create_server(assistant: Assistant) -> MCPServer[Any]:
     """The MCP server over a loaded assistant (the index and the model load once, before)."""
-    server: MCPServer = MCPServer(
+    server: MCPServer[Any] = MCPServer(
         "ess-assistant", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
 
@@ -199,10 +201,13 @@ def create_server(assistant: Assistant) -> MCPServer:
             raise ResourceNotFoundError(exc.message) from exc
         return RecordOut.model_validate(data).model_dump_json(indent=2)
 
-    @server.custom_route("/health", methods=["GET"])
     async def health(_: Request) -> Response:
         """Liveness over HTTP, outside the protocol (for probes and tests)."""
         return JSONResponse({"status": "ok", "units": len(assistant.index.units)})
+
+    # The SDK's decorator has no return annotation; typed here so the handler stays typed.
+    add_route: Callable[..., Callable[[Handler], Handler]] = server.custom_route
+    add_route("/health", methods=["GET"])(health)
 
     return server
 

@@ -233,7 +233,8 @@ def _conversation(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
         # System and tool messages do not shape an answer drawn from the documents.
         if message.role in ("user", "assistant") and message.text.strip():
             text = message.text.split(f"\n\n{SOURCES_HEADING}", 1)[0]
-            turns.append(Turn(message.role, text[:MAX_TURN_CHARS]))  # type: ignore[arg-type]
+            role: Literal["user", "assistant"] = "user" if message.role == "user" else "assistant"
+            turns.append(Turn(role, text[:MAX_TURN_CHARS]))
     return question, turns[-MAX_HISTORY_TURNS:]
 
 
