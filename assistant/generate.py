@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import httpx
@@ -24,6 +25,10 @@ class GenerationError(AssistantError):
     """The language model failed, timed out, or answered outside its sources."""
 
 
+class ContextLengthError(GenerationError):
+    """The prompt and the answer do not fit in the model's context window."""
+
+
 SYSTEM_FR = (
     "Tu es l'assistant de la feuille de route Économie sociale et solidaire (ESS) de Niort Agglo. "
     "Réponds uniquement à partir des extraits numérotés fournis, sans rien inventer. Cite chaque "
@@ -32,6 +37,13 @@ SYSTEM_FR = (
 )
 SYSTEM_EN = SYSTEM_FR.replace("Réponds en français, de façon brève.", "Answer in English, briefly.")
 _CITED = re.compile(r"\[(\d+)\]")
+# French read by an English-centred tokenizer (SmolLM2's, Llama's) takes about 3 characters a
+# token; 2.5 leaves a margin, and a server that still finds the prompt too long is retried shorter.
+CHARS_PER_TOKEN = 2.5
+# A chat template's role markers and the prompt's labels, in characters.
+TEMPLATE_CHARS = 200
+MIN_PASSAGE_CHARS = 200
+SHORTER_RETRIES = 2
 
 
 def build_messages(
@@ -44,6 +56,94 @@ def build_messages(
         {"role": "system", "content": SYSTEM_EN if language == "en" else SYSTEM_FR},
         {"role": "user", "content": f"Extraits :\n\n{sources}\n\nQuestion : {question}"},
     ]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The messages sent to the model and the citations they hold (some perhaps shortened)."""
+
+    messages: list[dict[str, str]]
+    citations: list[Citation]
+
+
+def build_prompt(
+    question: str, citations: Sequence[Citation], *, language: str, max_chars: int
+) -> Prompt:
+    """The messages, with as many whole passages as ``max_chars`` holds, in their order.
+
+    The passage that does not fit whole is shortened when enough room is left for it; the
+    passages after it are left out, so the model can cite only what it was shown.
+    """
+    system = SYSTEM_EN if language == "en" else SYSTEM_FR
+    room = max_chars - len(system) - len(question) - TEMPLATE_CHARS
+    if room < MIN_PASSAGE_CHARS:
+        raise ContextLengthError(
+            f"the model's context leaves {max(room, 0)} characters for the passages",
+            hint="raise ASSISTANT_LLM_CONTEXT_TOKENS or lower ASSISTANT_LLM_MAX_TOKENS",
+        )
+    kept: list[Citation] = []
+    for citation in citations:
+        size = len(_header(citation)) + len(citation.text) + 2
+        if size <= room:
+            kept.append(citation)
+            room -= size
+            continue
+        left = room - len(_header(citation)) - 3
+        if left >= MIN_PASSAGE_CHARS or not kept:
+            cut = citation.text[: max(left, 0)].rsplit(" ", 1)[0]
+            kept.append(replace(citation, text=cut + " …"))
+        break
+    return Prompt(build_messages(question, kept, language=language), kept)
+
+
+def _header(citation: Citation) -> str:
+    return f"[{citation.number}] ({citation.source.document} — {citation.source.section})\n"
+
+
+def generate_checked(
+    generator: Generator, question: str, citations: Sequence[Citation], *, language: str
+) -> str:
+    """The model's answer from the passages, its citations checked; shorter when it must be."""
+    failure = ContextLengthError("the prompt is longer than the model's context")
+    for prompt in _prompts(generator, question, citations, language):
+        try:
+            return check_citations(generator.generate(prompt.messages), prompt.citations)
+        except ContextLengthError as exc:
+            failure = exc
+    raise failure
+
+
+def stream_checked(
+    generator: Generator, question: str, citations: Sequence[Citation], *, language: str
+) -> Iterator[str]:
+    """Pieces of the model's answer as they come. ``GenerationError`` during it when the model
+    fails, or at its end when the answer is refused (a citation that does not exist)."""
+    failure = ContextLengthError("the prompt is longer than the model's context")
+    for prompt in _prompts(generator, question, citations, language):
+        parts: list[str] = []
+        try:
+            for piece in generator.stream(prompt.messages):
+                parts.append(piece)
+                yield piece
+        except ContextLengthError as exc:
+            if parts:
+                raise
+            failure = exc
+            continue
+        check_citations("".join(parts), prompt.citations)
+        return
+    raise failure
+
+
+def _prompts(
+    generator: Generator, question: str, citations: Sequence[Citation], language: str
+) -> Iterator[Prompt]:
+    """The prompt at the size the model's context allows, then at half and a quarter of it,
+    for a server whose tokenizer counts more tokens than estimated."""
+    budget = int((generator.context_tokens - generator.max_tokens) * CHARS_PER_TOKEN)
+    for _ in range(SHORTER_RETRIES + 1):
+        yield build_prompt(question, citations, language=language, max_chars=budget)
+        budget //= 2
 
 
 def check_citations(text: str, citations: Sequence[Citation]) -> str:
@@ -62,6 +162,8 @@ def check_citations(text: str, citations: Sequence[Citation]) -> str:
 
 class Generator(Protocol):
     name: str
+    context_tokens: int
+    max_tokens: int
 
     def generate(self, messages: list[dict[str, str]]) -> str: ...
 
@@ -71,7 +173,18 @@ class Generator(Protocol):
 class ChatCompletionsGenerator:
     """An OpenAI-compatible ``/chat/completions`` endpoint over HTTP."""
 
-    def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 30.0):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str = "",
+        timeout: float = 30.0,
+        context_tokens: int = 4096,
+        max_tokens: int = 512,
+        temperature: float = 0.1,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"llm_url must start with http:// or https://, got {base_url!r}",
@@ -82,9 +195,26 @@ class ChatCompletionsGenerator:
         self.name = f"llm:{model or 'default'}"
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.timeout = timeout
+        self.context_tokens = context_tokens
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.extra_body = dict(extra_body or {})
 
     def _payload(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
-        return {"model": self.model, "messages": messages, "temperature": 0.1, "stream": stream}
+        payload = {"model": self.model, "messages": messages, "temperature": self.temperature,
+                   "max_tokens": self.max_tokens, "stream": stream}  # fmt: skip
+        return {**payload, **self.extra_body}
+
+    @staticmethod
+    def _check_status(response: httpx.Response) -> None:
+        """A refusal as a ``GenerationError`` quoting the server; a context overflow as such."""
+        if response.status_code < 400:
+            return
+        body = response.read().decode("utf-8", "replace")
+        reason = f"HTTP {response.status_code}: {' '.join(body.split())[:300]}"
+        if response.status_code in (400, 413, 422) and "context" in body.lower():
+            raise ContextLengthError(f"the prompt is longer than the model's context ({reason})")
+        raise GenerationError(f"the language model failed: {reason}")
 
     @contextlib.contextmanager
     def _failures(self) -> Iterator[None]:
@@ -93,6 +223,9 @@ class ChatCompletionsGenerator:
             yield
         except httpx.TimeoutException as exc:
             message = f"the language model did not answer within {self.timeout} s"
+            raise GenerationError(message) from exc
+        except httpx.TransportError as exc:
+            message = f"the language model's server could not be reached or hung up: {exc!r}"
             raise GenerationError(message) from exc
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             raise GenerationError(f"the language model failed: {exc}") from exc
@@ -105,7 +238,7 @@ class ChatCompletionsGenerator:
                 headers=self.headers,
                 timeout=self.timeout,
             )
-            response.raise_for_status()
+            self._check_status(response)
             content = str(response.json()["choices"][0]["message"]["content"])
         return content
 
@@ -120,22 +253,30 @@ class ChatCompletionsGenerator:
                 timeout=self.timeout,
             ) as response,
         ):
-            response.raise_for_status()
+            self._check_status(response)
             for line in response.iter_lines():
                 if not line.startswith("data:"):
-                    continue
+                    continue  # blank separators and ": keep-alive" comments
                 data = line.removeprefix("data:").strip()
                 if data == "[DONE]":
                     break
-                delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield str(delta)
+                chunk = json.loads(data)
+                if "error" in chunk:
+                    raise GenerationError(f"the language model failed: {chunk['error']}")
+                if not chunk["choices"]:
+                    continue  # the usage chunk of stream_options.include_usage
+                delta = chunk["choices"][0].get("delta") or {}
+                if delta.get("content"):
+                    yield str(delta["content"])
 
 
 class LlamaCppGenerator:
     """A local GGUF model through llama-cpp-python (``pip install -e '.[llm]'``)."""
 
-    def __init__(self, model_path: str) -> None:
+    def __init__(
+        self, model_path: str, *, context_tokens: int = 4096, max_tokens: int = 512,
+        temperature: float = 0.1,
+    ) -> None:  # fmt: skip
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -143,19 +284,39 @@ class LlamaCppGenerator:
                 "a local GGUF model needs the 'llm' extra: pip install -e '.[llm]'"
             ) from exc
         try:
-            self._llama = Llama(model_path=model_path, n_ctx=4096, verbose=False)
+            self._llama = Llama(model_path=model_path, n_ctx=context_tokens, verbose=False)
         except (OSError, ValueError) as exc:
             raise ConfigurationError(f"cannot load the GGUF model {model_path!r}: {exc}") from exc
         self.name = f"gguf:{model_path}"
+        self.context_tokens = context_tokens
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        try:
+            yield
+        except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"
+            if "context" in str(exc):
+                message = f"the prompt is longer than the model's context: {exc}"
+                raise ContextLengthError(message) from exc
+            raise GenerationError(f"the language model failed: {exc}") from exc
+        except RuntimeError as exc:
+            raise GenerationError(f"the language model failed: {exc}") from exc
+
+    def _options(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens}
 
     def generate(self, messages: list[dict[str, str]]) -> str:
-        result = self._llama.create_chat_completion(messages=messages, temperature=0.1)
+        with self._failures():
+            result = self._llama.create_chat_completion(messages=messages, **self._options())
         return str(result["choices"][0]["message"]["content"])
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        for part in self._llama.create_chat_completion(
-            messages=messages, temperature=0.1, stream=True
-        ):
-            delta = part["choices"][0].get("delta", {}).get("content")
-            if delta:
-                yield str(delta)
+        with self._failures():
+            for part in self._llama.create_chat_completion(
+                messages=messages, stream=True, **self._options()
+            ):
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield str(delta)

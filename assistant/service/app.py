@@ -21,6 +21,7 @@ from assistant.config import Settings, get_settings
 from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
 from assistant.schemes import SchemeQuery
+from assistant.service import openai_api
 from assistant.service.admin import add_admin_routes
 from assistant.service.feedback import add_feedback_routes
 from assistant.service.jobs import Rebuilds
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_routes(app)
     add_feedback_routes(app)
     add_admin_routes(app)
+    app.include_router(openai_api.router)
     return app
 
 
