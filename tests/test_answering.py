@@ -157,7 +157,7 @@ def fake_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     root = tmp_path_factory.mktemp("fake-real")
     for name in ("documents", "records"):
         shutil.copytree(CORPUS / name, root / "corpus" / name)
-    for name in ("glossary.yaml", "territories.yaml"):
+    for name in ("glossary.yaml", "territories.yaml", "profile.yaml", "vocabulary.yaml"):
         shutil.copy(CORPUS / name, root / "corpus" / name)
     settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
     embedder = FakeEmbedder()

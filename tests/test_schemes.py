@@ -15,10 +15,10 @@ from assistant.assistant import Assistant
 from assistant.build import build_index
 from assistant.config import Settings
 from assistant.corpus.catalog import load_catalog
+from assistant.profile import load_profile
 from assistant.retrieve import build_retriever
 from assistant.schemes import SchemeMatch, SchemeQuery
 from assistant.store import load_index
-from assistant.territories import Gazetteer
 from assistant.types import Document
 from tests.conftest import CORPUS, REPO, FakeEmbedder
 
@@ -44,7 +44,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 
 def home() -> str:
-    territory = Gazetteer.load(REPO / "corpus" / "territories.yaml").home
+    territory = load_profile(REPO / "corpus" / "profile.yaml").home_territory
     assert territory is not None
     return territory
 
