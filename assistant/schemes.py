@@ -84,7 +84,7 @@ class SchemeFinder:
     ) -> None:
         self.retriever = retriever
         self.catalog = catalog
-        self.gazetteer = gazetteer  # reads "niortais" or "Lyon" as the territory it names
+        self.gazetteer = gazetteer  # reads a demonym or an alias as the territory it names
         self.home = home if home is not None else gazetteer.home if gazetteer else None
 
     def _territory(self, named: str | None) -> str | None:

@@ -133,7 +133,13 @@ def list_models(request: Request) -> dict[str, Any]:
     return {"object": "list", "data": [_model_card(m) for m in _models(_assistant(request))]}
 
 
-@router.get("/models/{model_id}", response_model=None)
+OPENAI_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": 'A bad request, in OpenAI\'s error shape ({"error": {…}}).'},
+    404: {"description": "No such model, in OpenAI's error shape."},
+}
+
+
+@router.get("/models/{model_id}", response_model=None, responses=OPENAI_ERRORS)
 def get_model(model_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     known = _models(_assistant(request))
     if model_id not in known:
@@ -144,6 +150,7 @@ def get_model(model_id: str, request: Request) -> dict[str, Any] | JSONResponse:
 @router.post(
     "/chat/completions",
     response_model=None,
+    responses=OPENAI_ERRORS,
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -121,7 +121,7 @@ class SchemeMatchRequest(_Request):
         pattern=NOT_BLANK,
         examples=["association d'insertion qui veut créer une recyclerie"],
     )
-    territory: str | None = Field(default=None, max_length=100, examples=["Niort Agglo"])
+    territory: str | None = Field(default=None, max_length=100, examples=["Pays de Valmont"])
     stage: Literal[STAGES] | None = None  # type: ignore[valid-type]
     needs: list[Literal[NEEDS]] = Field(default_factory=list)  # type: ignore[valid-type]
     amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000, strict=False)

@@ -17,10 +17,7 @@ from tests.conftest import CORPUS, REPO
 @pytest.fixture(scope="session")
 def real_index_settings(tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder) -> Settings:
     root = tmp_path_factory.mktemp("real-app")
-    for folder in ("documents", "records"):
-        shutil.copytree(CORPUS / folder, root / "corpus" / folder)
-    for name in ("glossary.yaml", "territories.yaml"):
-        shutil.copy(CORPUS / name, root / "corpus" / name)
+    shutil.copytree(CORPUS, root / "corpus", ignore=shutil.ignore_patterns("originals", "drafts"))
     local = REPO / "index"
     if (local / "LATEST").exists():
         latest = (local / "LATEST").read_text(encoding="utf-8").strip()
