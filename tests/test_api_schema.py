@@ -35,6 +35,10 @@ def test_the_service_keeps_to_its_spec(api_url: str) -> None:
         operation = result.ok()
         if operation.path.startswith(("/admin", "/jobs")):
             continue  # behind the token; tests/test_admin.py covers them
+        if operation.path.startswith("/v1/chat"):
+            # OpenAI's protocol, read from the raw body; tests/test_openai_api.py drives it with
+            # the official client, bad bodies included.
+            continue
         tested += 1
 
         @given(case=operation.as_strategy())
