@@ -171,16 +171,21 @@ def test_a_record_with_a_theme_outside_the_vocabulary_is_refused(tmp_path: Path)
     assert not (tmp_path / "index" / "LATEST").exists()  # no build was made current
 
 
-def test_records_drafted_from_the_plan_are_the_committed_ones(tmp_path: Path) -> None:
-    result = subprocess.run(
+def _draft(output: Path) -> subprocess.CompletedProcess[str]:
+    """``assistant records draft`` of the Valmont strategy into ``output``, as staff run it."""
+    return subprocess.run(
         [sys.executable, "-m", "assistant.cli", "records", "draft", str(DOCUMENT),
-         "-o", str(tmp_path)],
+         "-o", str(output)],
         cwd=REPO,
-        env=index_env(Settings(corpus_dir=VALMONT, index_dir=tmp_path / "index")),
+        env=index_env(Settings(corpus_dir=VALMONT, index_dir=output / "index")),
         capture_output=True,
         text=True,
         timeout=120,
     )  # fmt: skip
+
+
+def test_records_drafted_from_the_plan_are_the_committed_ones(tmp_path: Path) -> None:
+    result = _draft(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Proposed 7 axes and 10 actions" in result.stdout
     committed = yaml.safe_load((VALMONT / "records" / "actions.yaml").read_text(encoding="utf-8"))
@@ -188,13 +193,5 @@ def test_records_drafted_from_the_plan_are_the_committed_ones(tmp_path: Path) ->
     assert [(a["id"], a["source"]["quote"]) for a in drafted] == [
         (a["id"], a["source"]["quote"]) for a in committed
     ]
-    again = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "records", "draft", str(DOCUMENT),
-         "-o", str(tmp_path)],
-        cwd=REPO,
-        env=index_env(Settings(corpus_dir=VALMONT, index_dir=tmp_path / "index")),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )  # fmt: skip
+    again = _draft(tmp_path)
     assert again.returncode == 1 and "exists already" in again.stderr and "--force" in again.stderr
