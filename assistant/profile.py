@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant.datafile import read_mapping
 from assistant.errors import CorpusError
 
 
@@ -124,14 +124,9 @@ class Profile(_Frozen):
 
 def load_profile(path: Path) -> Profile:
     """The profile read from ``path``; the generic one when the file does not exist."""
-    if not path.exists():
+    data = read_mapping(path, "a mapping of fields")
+    if data is None:
         return Profile()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CorpusError(f"{path}: must be a mapping of fields, got {type(data).__name__}")
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

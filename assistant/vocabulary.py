@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from assistant.datafile import read_mapping
 from assistant.errors import CorpusError
 
 # The lists a vocabulary holds, and the record fields each one checks.
@@ -79,14 +78,9 @@ class Vocabulary:
 
 def load_vocabulary(path: Path) -> Vocabulary:
     """The vocabulary read from ``path``; an open one when the file does not exist."""
-    if not path.exists():
+    data = read_mapping(path, "a mapping of list names to values")
+    if data is None:
         return Vocabulary()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CorpusError(f"{path}: must map list names to values, got {type(data).__name__}")
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise CorpusError(

@@ -165,3 +165,14 @@ def test_drafting_the_roadmap_finds_the_curated_axes_and_actions() -> None:
     assert [(a["id"], a["source"]["quote"]) for a in draft.axes] == [
         (a["id"], a["source"]["quote"]) for a in axes
     ]
+
+
+@pytest.mark.parametrize("loader", [load_profile, load_vocabulary])
+def test_a_profile_or_vocabulary_that_is_not_a_mapping_is_refused_naming_it(
+    tmp_path: Path, loader: object
+) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"data\.yaml: must be a mapping"):
+        loader(path)  # type: ignore[operator]
+    assert loader(tmp_path / "absent.yaml") is not None  # type: ignore[operator]  # defaults
