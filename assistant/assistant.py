@@ -9,14 +9,8 @@ from typing import Any
 
 from assistant import wiring
 from assistant.answering import Answerer
-from assistant.compat import chunking_settings, embedder_settings
-from assistant.config import Settings
-from assistant.conversation import Turn
-from assistant.corpus.catalog import RecordCatalog, load_catalog, used_values
-from assistant.embed import make_embedder
-from assistant.errors import AssistantError
-from assistant.filters import FilterSpec
-from assistant.generate import (
+from assistant.answering.conversation import Turn
+from assistant.answering.generate import (
     ChatCompletionsGenerator,
     GenerationError,
     Generator,
@@ -24,9 +18,15 @@ from assistant.generate import (
     generate_checked,
     stream_checked,
 )
-from assistant.retrieve import Retriever, build_retriever
-from assistant.schemes import SchemeFinder, SchemeMatch, SchemeQuery
-from assistant.store import LoadedIndex, load_index
+from assistant.answering.schemes import SchemeFinder, SchemeMatch, SchemeQuery
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import make_embedder
+from assistant.index.store import LoadedIndex, load_index
+from assistant.ingest.catalog import RecordCatalog, load_catalog, used_values
+from assistant.retrieval.filters import FilterSpec
+from assistant.retrieval.hybrid import Retriever, build_retriever
 from assistant.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)

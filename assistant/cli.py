@@ -20,11 +20,11 @@ from pydantic import ValidationError
 from assistant import __version__
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.filters import FILTER_KEYS, parse_filter_pairs
+from assistant.retrieval.filters import FILTER_KEYS, parse_filter_pairs
 from assistant.types import Hit
 
 if TYPE_CHECKING:
-    from assistant.retrieve import Retriever
+    from assistant.retrieval.hybrid import Retriever
 
 EXIT_USER_ERROR = 1
 EXIT_BAD_SETTINGS = 2
@@ -194,7 +194,7 @@ def _fail(message: str, hint: str | None) -> None:
 
 
 def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.build import build_index, index_status
+    from assistant.index.build import build_index, index_status
 
     if args.if_needed:
         reason = index_status(settings, args.paths)
@@ -235,8 +235,8 @@ def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.build import index_status
-    from assistant.store import read_manifest, require_build
+    from assistant.index.build import index_status
+    from assistant.index.store import read_manifest, require_build
 
     manifest = read_manifest(settings.index_dir)
     path = require_build(settings.index_dir)
@@ -300,10 +300,10 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from assistant.build import index_status
+    from assistant.index.build import index_status
+    from assistant.index.store import check_service_ready
     from assistant.service import create_app
     from assistant.service.limits import uvicorn_limits
-    from assistant.store import check_service_ready
 
     if settings.store == "postgres":
         from assistant.pgstore.status import require_database_build
@@ -327,7 +327,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.assistant import Assistant
-    from assistant.mcp_server import serve
+    from assistant.service.mcp import serve
 
     # Loaded before the server starts: a missing index is one line on stderr, not a dead tool.
     # Over stdio nothing but the protocol may go to stdout.
@@ -346,7 +346,7 @@ def _cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
 
     from assistant.errors import ConfigurationError
-    from assistant.store import require_build
+    from assistant.index.store import require_build
 
     app = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
     if not app.exists():
@@ -424,8 +424,8 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def _validate_gold(settings: Settings, args: argparse.Namespace) -> int:
     """Check a gold file without building an index, retrieving or answering."""
-    from assistant.corpus.documents import load_documents
     from assistant.evaluation.gold import check_quotes, load_gold, load_gold_set
+    from assistant.ingest.documents import load_documents
 
     questions = load_gold(args.validate)
     documents, _ = load_documents([settings.documents_dir])
@@ -452,10 +452,10 @@ def _cmd_records_draft(settings: Settings, args: argparse.Namespace) -> int:
     import yaml
 
     from assistant import wiring
-    from assistant.corpus.catalog import load_catalog
-    from assistant.corpus.documents import UnreadableDocument, load_document
-    from assistant.corpus.drafting import draft_records
     from assistant.errors import CorpusError
+    from assistant.ingest.catalog import load_catalog
+    from assistant.ingest.documents import UnreadableDocument, load_document
+    from assistant.ingest.drafting import draft_records
 
     try:
         document = load_document(args.document)
@@ -522,7 +522,7 @@ def _open_retriever(settings: Settings) -> Retriever:
         from assistant.pgstore.retriever import open_postgres
 
         return open_postgres(settings)[1]
-    from assistant.retrieve import open_retriever
+    from assistant.retrieval.hybrid import open_retriever
 
     return open_retriever(settings)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from assistant.config import Settings
 from assistant.profile import Profile, load_profile
-from assistant.territories import Gazetteer
+from assistant.retrieval.territories import Gazetteer
 from assistant.vocabulary import Vocabulary, load_vocabulary
 
 

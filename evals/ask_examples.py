@@ -3,9 +3,9 @@ one process, the index of the current settings: ``.venv/bin/python evals/ask_exa
 
 from __future__ import annotations
 
+from assistant.answering.conversation import Turn
 from assistant.assistant import Assistant
 from assistant.config import Settings
-from assistant.conversation import Turn
 
 EXAMPLES = [
     "Quel est le budget de la feuille de route ?",

@@ -39,19 +39,19 @@ from typing import Any
 
 import numpy as np
 
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.corpus.assemble import assemble_corpus
-from assistant.embed import make_embedder
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import make_embedder
+from assistant.index.store import load_index
+from assistant.ingest.assemble import assemble_corpus
 from assistant.pgstore.local import LocalPostgres
 from assistant.pgstore.retriever import PgRetriever, PostgresStore
 from assistant.pgstore.schema import connect
 from assistant.pgstore.writer import write_postgres_build
-from assistant.query import analyze
-from assistant.retrieve import RetrievalConfig
-from assistant.store import load_index
+from assistant.retrieval.hybrid import RetrievalConfig
+from assistant.retrieval.query import analyze
 from assistant.types import Chunk, SourceSpan
 
 ROOT = Path(__file__).resolve().parent.parent

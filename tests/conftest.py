@@ -18,10 +18,10 @@ import httpx
 import numpy as np
 import pytest
 
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.embed import E5Embedder, ProgressCallback, Vectors
-from assistant.store import LoadedIndex, load_index
+from assistant.index.build import build_index
+from assistant.index.embedders import E5Embedder, ProgressCallback, Vectors
+from assistant.index.store import LoadedIndex, load_index
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.build import build_index
-from assistant.embed import E5Embedder
+from assistant.index.build import build_index
+from assistant.index.embedders import E5Embedder
 from tests.conftest import free_port, running, serve_command, small_settings, write_small_corpus
 
 TOKEN = "jeton-de-test-0123456789"

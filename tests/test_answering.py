@@ -12,17 +12,17 @@ import pytest
 from assistant import wiring
 from assistant.answering import Answerer
 from assistant.answering.analysis import QuestionAnalyser
+from assistant.answering.conversation import Turn
 from assistant.answering.followup import is_follow_up
 from assistant.answering.lexicon import LEXICON_DIR, LexiconError, load_lexicon
 from assistant.assistant import Assistant
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.conversation import Turn
-from assistant.corpus.catalog import load_catalog
-from assistant.glossary import Glossary
-from assistant.lexical import FrenchAnalyzer
-from assistant.retrieve import build_retriever
-from assistant.store import load_index
+from assistant.index.build import build_index
+from assistant.index.store import load_index
+from assistant.ingest.catalog import load_catalog
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.hybrid import build_retriever
+from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.types import Answer, Document
 from tests.conftest import CORPUS, FakeEmbedder
 

@@ -7,12 +7,12 @@ import pytest
 from assistant import wiring
 from assistant.answering import checks
 from assistant.answering.checks import Salience, years
+from assistant.answering.conversation import Turn
 from assistant.answering.followup import resolve as resolve_follow_up
 from assistant.answering.lexicon import Need, load_lexicon
 from assistant.config import Settings
-from assistant.conversation import Turn
-from assistant.glossary import Glossary
-from assistant.lexical import FrenchAnalyzer
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.lexical import FrenchAnalyzer
 from tests.conftest import CORPUS
 
 GAZETTEER = wiring.gazetteer(Settings(corpus_dir=CORPUS))  # with the home territory

@@ -9,8 +9,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from assistant.build import build_index
-from assistant.embed import E5Embedder
+from assistant.index.build import build_index
+from assistant.index.embedders import E5Embedder
 from tests.conftest import free_port, running, serve_command, small_settings, write_small_corpus
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cards import MAX_SHARED_CHARS, CardMaker, shared_span
-from assistant.corpus.catalog import RecordCatalog, load_catalog
-from assistant.corpus.documents import load_document
+from assistant.answering.cards import MAX_SHARED_CHARS, CardMaker, shared_span
+from assistant.ingest.catalog import RecordCatalog, load_catalog
+from assistant.ingest.documents import load_document
 from assistant.types import SourceSpan
 from tests.conftest import CORPUS, ROADMAP
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunk import Chunker
-from assistant.corpus.documents import load_document
 from assistant.errors import ConfigurationError
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.documents import load_document
 from assistant.types import Document
 from tests.conftest import ROADMAP
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.draft import (
+from assistant.answering.draft import (
     Draft,
     as_markdown,
     list_block,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embed import E5Embedder, SentenceTransformerEmbedder, make_embedder
 from assistant.errors import ConfigurationError
+from assistant.index.embedders import E5Embedder, SentenceTransformerEmbedder, make_embedder
 
 
 def test_default_embedder_gives_normalised_vectors_that_rank_french_meaning(

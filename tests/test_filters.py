@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import InvalidQueryError
-from assistant.filters import UnitFilter, parse_filter_pairs
+from assistant.retrieval.filters import UnitFilter, parse_filter_pairs
 from assistant.types import Chunk, SourceSpan
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.generate import ChatCompletionsGenerator, GenerationError, check_citations
 from assistant.assistant import Assistant
 from assistant.config import Settings
-from assistant.generate import ChatCompletionsGenerator, GenerationError, check_citations
 from assistant.types import Citation, SourceSpan
 
 CITATIONS = [Citation(1, "passage:x", "passage", "texte", SourceSpan("d.md", "S", 0, 5))]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.glossary import Glossary, GlossaryEntry
-from assistant.query import analyze
+from assistant.retrieval.glossary import Glossary, GlossaryEntry
+from assistant.retrieval.query import analyze
 from assistant.text import detect_language
 from tests.conftest import CORPUS
 

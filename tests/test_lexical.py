@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from assistant.lexical import FrenchAnalyzer, LexicalIndex
+from assistant.retrieval.lexical import FrenchAnalyzer, LexicalIndex
 
 
 def test_analyzer_drops_stop_and_question_words_stems_and_folds_accents() -> None:

@@ -140,13 +140,13 @@ def test_no_rate_limit_when_set_to_zero(rate: int) -> None:
 
 
 def test_a_follow_up_to_a_long_question_is_cut_to_the_query_limit() -> None:
+    from assistant.answering.conversation import Turn
     from assistant.answering.followup import resolve
     from assistant.answering.lexicon import load_lexicon
-    from assistant.conversation import Turn
-    from assistant.glossary import Glossary
-    from assistant.lexical import FrenchAnalyzer
-    from assistant.retrieve import MAX_QUERY_CHARS
-    from assistant.territories import Gazetteer
+    from assistant.retrieval.glossary import Glossary
+    from assistant.retrieval.hybrid import MAX_QUERY_CHARS
+    from assistant.retrieval.lexical import FrenchAnalyzer
+    from assistant.retrieval.territories import Gazetteer
     from tests.conftest import CORPUS
 
     previous = ("Quelles aides pour les recycleries " * 60)[:1992]

@@ -22,15 +22,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.assistant import Assistant, StreamEvent
-from assistant.config import Settings
-from assistant.generate import (
+from assistant.answering.generate import (
     CHARS_PER_TOKEN,
     ChatCompletionsGenerator,
     ContextLengthError,
     build_messages,
     build_prompt,
 )
+from assistant.assistant import Assistant, StreamEvent
+from assistant.config import Settings
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.llm_server

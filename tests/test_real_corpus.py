@@ -8,7 +8,6 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.config import Settings
-from assistant.corpus.documents import load_documents
 from assistant.evaluation.answers import check_answer_thresholds, evaluate_answers
 from assistant.evaluation.gold import load_gold_set
 from assistant.evaluation.quality import load_absence_cues
@@ -19,8 +18,9 @@ from assistant.evaluation.suite import (
     load_answer_thresholds,
     load_thresholds,
 )
-from assistant.retrieve import Retriever, open_retriever
-from assistant.store import LoadedIndex
+from assistant.index.store import LoadedIndex
+from assistant.ingest.documents import load_documents
+from assistant.retrieval.hybrid import Retriever, open_retriever
 from tests.conftest import REPO
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import InvalidQueryError
-from assistant.index import VectorIndex
-from assistant.retrieve import RetrievalConfig, Retriever, merge_overlaps
+from assistant.index.vectors import VectorIndex
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever, merge_overlaps
 from assistant.types import Chunk, Hit, SourceSpan
 from tests.conftest import FakeEmbedder
 
@@ -77,7 +77,7 @@ def test_a_list_question_lifts_outline_units() -> None:
 
 
 def test_a_list_question_naming_a_theme_through_the_glossary_lifts_that_theme() -> None:
-    from assistant.glossary import Glossary, GlossaryEntry
+    from assistant.retrieval.glossary import Glossary, GlossaryEntry
 
     units = [
         unit("p1", "La ressourcerie de quartier ouvre ses portes.", start=0, end=40),
@@ -146,7 +146,7 @@ def test_scores_are_sorted_and_within_the_unit_interval() -> None:
 
 
 def test_a_comparison_gives_each_territory_its_share() -> None:
-    from assistant.territories import Gazetteer, Territory
+    from assistant.retrieval.territories import Gazetteer, Territory
 
     embedder = FakeEmbedder()
     vectors = VectorIndex.from_vectors(embedder.embed_documents([u.indexed_text for u in UNITS]))

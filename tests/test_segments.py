@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.segments import SegmentIndex, split_segments
+from assistant.index.sentences import SegmentIndex, split_segments
 
 
 def test_sentences_and_list_items_are_split_and_short_pieces_join_a_neighbour() -> None:

@@ -18,10 +18,10 @@ from typing import Literal
 
 from assistant.answering.checks import FactQuery, Salience, need_of, years
 from assistant.answering.lexicon import Lexicon, Need
-from assistant.corpus.records import Dispositif
-from assistant.glossary import Glossary
-from assistant.lexical import FrenchAnalyzer
-from assistant.territories import Gazetteer
+from assistant.ingest.records import Dispositif
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.lexical import FrenchAnalyzer
+from assistant.retrieval.territories import Gazetteer
 from assistant.text import detect_language, fold
 
 Intent = Literal["list", "fact", "scheme", "comparison", "project", "out_of_scope"]

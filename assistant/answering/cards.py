@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assistant.corpus.records import Dispositif
-from assistant.corpus.render import amounts_summary
-from assistant.corpus.sections import SectionLocator
+from assistant.ingest.records import Dispositif
+from assistant.ingest.render import amounts_summary
+from assistant.ingest.sections import SectionLocator
 from assistant.types import SourceSpan
 
 LABELS = {

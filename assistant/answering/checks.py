@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.lexicon import Lexicon, Need
-from assistant.lexical import FrenchAnalyzer
+from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.text import fold
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")

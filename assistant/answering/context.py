@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.answering.analysis import QuestionAnalysis
+from assistant.answering.draft import Draft
 from assistant.answering.evidence import Evidence, Sentence
-from assistant.draft import Draft
-from assistant.filters import FilterSpec
-from assistant.retrieve import Retriever, SearchResult
+from assistant.retrieval.filters import FilterSpec
+from assistant.retrieval.hybrid import Retriever, SearchResult
 from assistant.types import Hit
 
 

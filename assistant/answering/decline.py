@@ -7,7 +7,7 @@ from __future__ import annotations
 from assistant.answering.checks import years
 from assistant.answering.context import Context
 from assistant.answering.evidence import Sentence
-from assistant.territories import territories_of
+from assistant.retrieval.territories import territories_of
 
 MIN_SIMILARITY = 0.78  # best sentence cosine below which nothing answers
 CLOSEST = 1  # lines of "ce qui s'en rapproche"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from assistant.segments import split_segments
+from assistant.index.sentences import split_segments
 from assistant.types import Chunk, Citation, SourceSpan
 
 _CITATION = re.compile(r"\s*\[\d+\]")

@@ -13,16 +13,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.analysis import Part, QuestionAnalysis
+from assistant.answering.cards import CardLine, CardMaker, shared_span
 from assistant.answering.checks import FactQuery, counts, has_fact, years
+from assistant.answering.draft import (
+    Draft,
+    as_markdown,
+    bare,
+    list_block,
+    whole_sentences,
+    with_its_list,
+)
 from assistant.answering.lexicon import Lexicon
-from assistant.cards import CardLine, CardMaker, shared_span
-from assistant.corpus.records import Dispositif
-from assistant.draft import Draft, as_markdown, bare, list_block, whole_sentences, with_its_list
-from assistant.glossary import Glossary
-from assistant.lexical import FrenchAnalyzer
-from assistant.retrieve import SearchResult
-from assistant.segments import SegmentIndex, split_segments
-from assistant.territories import territories_of
+from assistant.index.sentences import SegmentIndex, split_segments
+from assistant.ingest.records import Dispositif
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.hybrid import SearchResult
+from assistant.retrieval.lexical import FrenchAnalyzer
+from assistant.retrieval.territories import territories_of
 from assistant.text import fold
 from assistant.types import Chunk, Hit, SourceSpan
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from assistant.answering.context import Context
 from assistant.answering.evidence import Line, as_item, distinct
-from assistant.territories import territories_of
+from assistant.retrieval.territories import territories_of
 
 MAX_LINES = 3  # lines of a fact answer, the facts asked included
 UNITS = 5  # retrieved units whose best sentences may answer

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.answering.conversation import Turn
 from assistant.answering.lexicon import Lexicon
-from assistant.conversation import Turn
-from assistant.glossary import Glossary
-from assistant.lexical import FrenchAnalyzer
-from assistant.retrieve import MAX_QUERY_CHARS
-from assistant.territories import Gazetteer
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.hybrid import MAX_QUERY_CHARS
+from assistant.retrieval.lexical import FrenchAnalyzer
+from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 
 ANCHOR_WORDS = 3  # content words that make a question pointing back stand alone

@@ -22,16 +22,16 @@ from dataclasses import replace
 from assistant.answering import comparison, decline, facts, listing, project, scheme
 from assistant.answering.analysis import QuestionAnalyser, QuestionAnalysis
 from assistant.answering.context import Context
+from assistant.answering.conversation import Turn
+from assistant.answering.draft import Draft, paragraphs, whole_sentences
 from assistant.answering.evidence import SUPPORT_ACTOR_TYPE, Evidence, Sentence, is_scheme, sheet
 from assistant.answering.followup import resolve
 from assistant.answering.lexicon import Lexicon, load_lexicon
-from assistant.conversation import Turn
-from assistant.corpus.records import Dispositif
-from assistant.draft import Draft, paragraphs, whole_sentences
-from assistant.filters import FilterSpec
-from assistant.lexical import FrenchAnalyzer
-from assistant.retrieve import Retriever
-from assistant.territories import Gazetteer, territories_of
+from assistant.ingest.records import Dispositif
+from assistant.retrieval.filters import FilterSpec
+from assistant.retrieval.hybrid import Retriever
+from assistant.retrieval.lexical import FrenchAnalyzer
+from assistant.retrieval.territories import Gazetteer, territories_of
 from assistant.types import Answer, Hit, RelatedPassage, SourceSpan
 
 TOP_K = 10

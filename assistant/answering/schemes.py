@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.corpus.catalog import RecordCatalog
-from assistant.corpus.records import Acteur, Dispositif
-from assistant.corpus.render import format_euros
 from assistant.errors import InvalidQueryError
-from assistant.retrieve import Retriever, check_query
-from assistant.territories import Gazetteer
+from assistant.ingest.catalog import RecordCatalog
+from assistant.ingest.records import Acteur, Dispositif
+from assistant.ingest.render import format_euros
+from assistant.retrieval.hybrid import Retriever, check_query
+from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk
 

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.embed import Embedder, SentenceTransformerEmbedder
-from assistant.index import VectorIndex
-from assistant.retrieve import RetrievalConfig, Retriever
+from assistant.index.embedders import Embedder, SentenceTransformerEmbedder
+from assistant.index.vectors import VectorIndex
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever
 from assistant.types import Chunk, Document, SourceSpan
 
 BASELINE_CHUNK_SIZE = 800

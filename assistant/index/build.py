@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.corpus.assemble import CorpusSnapshot, assemble_corpus, corpus_files
-from assistant.embed import Embedder, Vectors, embedder_identity, make_embedder
 from assistant.errors import AssistantError, CorpusError
-from assistant.index import VectorIndex, factory_string
-from assistant.segments import SegmentIndex, segment_rows, segment_text
-from assistant.store import (
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import Embedder, Vectors, embedder_identity, make_embedder
+from assistant.index.sentences import SegmentIndex, segment_rows, segment_text
+from assistant.index.store import (
     Manifest,
     build_lock,
     check_compatible,
@@ -37,6 +35,8 @@ from assistant.store import (
     verify_build,
     write_build,
 )
+from assistant.index.vectors import VectorIndex, factory_string
+from assistant.ingest.assemble import CorpusSnapshot, assemble_corpus, corpus_files
 from assistant.types import SkippedFile
 
 logger = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.chunk import CHUNKING_STRATEGY
 from assistant.config import Settings
-from assistant.embed import make_embedder
+from assistant.index.embedders import make_embedder
+from assistant.ingest.chunking import CHUNKING_STRATEGY
 from assistant.profile import load_profile
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from assistant.embed import Vectors
+from assistant.index.embedders import Vectors
 from assistant.text import strip_span
 from assistant.types import Chunk
 

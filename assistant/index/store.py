@@ -38,8 +38,8 @@ from assistant.errors import (
     IndexMismatchError,
     IndexNotFoundError,
 )
-from assistant.index import VectorIndex
-from assistant.segments import SegmentIndex
+from assistant.index.sentences import SegmentIndex
+from assistant.index.vectors import VectorIndex
 from assistant.types import Chunk, SkippedFile, SourceSpan
 
 FORMAT_VERSION = 1
@@ -155,7 +155,7 @@ def load_index(
 def check_service_ready(settings: Settings) -> None:
     """Refuse to serve from half a configuration: the corpus folder must exist and the index
     must be complete and built with the current settings."""
-    from assistant.compat import chunking_settings, embedder_settings
+    from assistant.index.compat import chunking_settings, embedder_settings
 
     if not settings.corpus_dir.is_dir():
         raise CorpusError(

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import faiss
 import numpy as np
 
-from assistant.embed import Vectors
 from assistant.errors import InvalidQueryError
+from assistant.index.embedders import Vectors
 
 FLAT_MAX = 50_000
 HNSW_NEIGHBOURS = 32

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.chunk import Chunker
 from assistant.config import Settings
-from assistant.corpus.catalog import RECORD_SUFFIXES, RecordCatalog, load_catalog
-from assistant.corpus.documents import load_documents
-from assistant.corpus.render import record_units
+from assistant.ingest.catalog import RECORD_SUFFIXES, RecordCatalog, load_catalog
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.documents import load_documents
+from assistant.ingest.render import record_units
 from assistant.profile import load_profile
 from assistant.text import fold
 from assistant.types import Chunk, Document, SkippedFile

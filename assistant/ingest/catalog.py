@@ -12,9 +12,9 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from assistant.corpus.records import Acteur, Action, Axis, Dispositif, SourceRef
-from assistant.corpus.sections import SectionLocator
 from assistant.errors import CorpusError
+from assistant.ingest.records import Acteur, Action, Axis, Dispositif, SourceRef
+from assistant.ingest.sections import SectionLocator
 from assistant.profile import PlanPatterns
 from assistant.types import Document, SourceSpan
 from assistant.vocabulary import Vocabulary

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.corpus.sections import Section, split_sections
 from assistant.errors import ConfigurationError
+from assistant.ingest.sections import Section, split_sections
 from assistant.profile import PlanPatterns
 from assistant.text import strip_span
 from assistant.types import Chunk, Document, MetadataValue, SourceSpan

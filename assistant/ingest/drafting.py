@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.corpus.sections import split_sections
+from assistant.ingest.sections import split_sections
 from assistant.profile import PlanPatterns
 from assistant.text import fold
 from assistant.types import Document

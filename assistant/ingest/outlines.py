@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from assistant.corpus.catalog import RecordCatalog
-from assistant.corpus.units import axis_title, record_unit
+from assistant.ingest.catalog import RecordCatalog
+from assistant.ingest.units import axis_title, record_unit
 from assistant.text import fold
 from assistant.types import Chunk, MetadataValue
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from assistant.corpus.catalog import RecordCatalog
-from assistant.corpus.outlines import outline_units
-from assistant.corpus.records import Acteur, Action, Amounts, Axis, Dispositif
-from assistant.corpus.units import axis_title, record_unit
+from assistant.ingest.catalog import RecordCatalog
+from assistant.ingest.outlines import outline_units
+from assistant.ingest.records import Acteur, Action, Amounts, Axis, Dispositif
+from assistant.ingest.units import axis_title, record_unit
 from assistant.types import Chunk, Document, MetadataValue
 
 

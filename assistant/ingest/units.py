@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.corpus.catalog import RecordCatalog
+from assistant.ingest.catalog import RecordCatalog
 from assistant.types import Chunk, MetadataValue
 
 

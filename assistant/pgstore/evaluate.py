@@ -17,17 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.build import build_index, index_status
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.corpus.documents import load_documents
-from assistant.embed import Embedder, ProgressCallback, Vectors, make_embedder
 from assistant.evaluation.gold import load_gold
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.evaluation.suite import _git_revision
+from assistant.index.build import build_index, index_status
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import Embedder, ProgressCallback, Vectors, make_embedder
+from assistant.index.store import load_index
+from assistant.ingest.documents import load_documents
 from assistant.pgstore.retriever import PgRetriever, open_postgres
-from assistant.retrieve import RetrievalMode, Retriever, build_retriever, retrieval_config
-from assistant.store import load_index
+from assistant.retrieval.hybrid import RetrievalMode, Retriever, build_retriever, retrieval_config
 
 TOLERANCE = 0.02
 MODES: tuple[RetrievalMode, ...] = ("hybrid", "dense", "lexical")

@@ -6,7 +6,7 @@ build's French text search configuration, scored from the postings the build der
 units' ``tsvector``: only the query terms' postings are read) make the candidate pool; each
 candidate gets its exact dense score (the unit's cosine blended with its best sentence's) and
 its BM25 score; both are min-max normalised over the pool and summed with
-the language's dense weight, plus the list and theme boosts, as ``assistant.retrieve`` does.
+the language's dense weight, plus the list and theme boosts, as ``assistant.retrieval.hybrid`` does.
 Filters are SQL conditions on the build's filter columns, inside every signal.
 
 ``PgRetriever`` is a ``Retriever``: the answerer, the scheme finder and the service use it
@@ -27,14 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant import wiring
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.embed import Embedder, Vectors, make_embedder
 from assistant.errors import IndexMismatchError, InvalidQueryError
-from assistant.filters import FilterSpec, UnitFilter
-from assistant.glossary import Glossary
-from assistant.index import VectorIndex
-from assistant.lexical import STOP_WORDS
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import Embedder, Vectors, make_embedder
+from assistant.index.sentences import SegmentIndex
+from assistant.index.store import REBUILD_HINT, LoadedIndex, Manifest, check_compatible
+from assistant.index.vectors import VectorIndex
 from assistant.pgstore.schema import (
     PARTIAL_KEYS,
     BuildInfo,
@@ -43,9 +42,9 @@ from assistant.pgstore.schema import (
     filter_column,
     require_current,
 )
-from assistant.query import AnalyzedQuery, analyze
-from assistant.rerank import CrossEncoderReranker, Reranker
-from assistant.retrieve import (
+from assistant.retrieval.filters import FilterSpec, UnitFilter
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.hybrid import (
     RetrievalConfig,
     Retriever,
     SearchResult,
@@ -54,9 +53,10 @@ from assistant.retrieve import (
     merge_overlaps,
     retrieval_config,
 )
-from assistant.segments import SegmentIndex
-from assistant.store import REBUILD_HINT, LoadedIndex, Manifest, check_compatible
-from assistant.territories import Gazetteer
+from assistant.retrieval.lexical import STOP_WORDS
+from assistant.retrieval.query import AnalyzedQuery, analyze
+from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
+from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk, Hit, SourceSpan
 

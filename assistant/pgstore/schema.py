@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.errors import AssistantError, ConfigurationError, IndexNotFoundError
-from assistant.filters import FILTER_KEYS
+from assistant.retrieval.filters import FILTER_KEYS
 
 TEXT_CONFIG = "assistant_french"  # french stemming, accents removed first (unaccent)
 BUILDS = "assistant_builds"
 CURRENT = "assistant_current"
-# Filter keys matched on part of the value, as assistant.filters does.
+# Filter keys matched on part of the value, as assistant.retrieval.filters does.
 PARTIAL_KEYS = frozenset({"document", "section", "territory"})
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64

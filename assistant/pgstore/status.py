@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.store import Manifest, check_compatible
 from assistant.pgstore.schema import connect, current_build, require_current
-from assistant.store import Manifest, check_compatible
 
 
 def database_status(settings: Settings, fingerprint: str) -> str | None:

@@ -17,9 +17,9 @@ from uuid import uuid4
 
 import numpy as np
 
-from assistant.embed import Vectors
 from assistant.errors import BuildInProgressError
-from assistant.filters import FILTER_KEYS
+from assistant.index.embedders import Vectors
+from assistant.index.sentences import SegmentIndex
 from assistant.pgstore.schema import (
     BM25_B,
     BM25_K1,
@@ -33,7 +33,7 @@ from assistant.pgstore.schema import (
     ensure_schema,
     filter_column,
 )
-from assistant.segments import SegmentIndex
+from assistant.retrieval.filters import FILTER_KEYS
 from assistant.text import fold
 from assistant.types import Chunk
 
@@ -201,7 +201,7 @@ def _unit_rows(units: Sequence[Chunk], vectors: Vectors) -> Iterator[tuple[Any, 
 
 
 def filter_values(unit: Chunk, key: str) -> list[str]:
-    """The folded values a filter key is matched against (as ``assistant.filters`` does)."""
+    """The folded values a filter key is matched against (as ``retrieval.filters`` does)."""
     value = unit.kind if key == "kind" else unit.metadata.get(key)
     if value is None:
         return []

@@ -16,19 +16,19 @@ from typing import Literal
 import numpy as np
 
 from assistant import wiring
-from assistant.compat import chunking_settings, embedder_settings
 from assistant.config import Settings
-from assistant.embed import Embedder, Vectors, make_embedder
 from assistant.errors import IndexMismatchError, InvalidQueryError
-from assistant.filters import FilterSpec, UnitFilter
-from assistant.glossary import Glossary
-from assistant.index import VectorIndex
-from assistant.lexical import LexicalIndex
-from assistant.query import AnalyzedQuery, analyze
-from assistant.rerank import CrossEncoderReranker, Reranker
-from assistant.segments import SegmentIndex
-from assistant.store import REBUILD_HINT, LoadedIndex, load_index
-from assistant.territories import Gazetteer
+from assistant.index.compat import chunking_settings, embedder_settings
+from assistant.index.embedders import Embedder, Vectors, make_embedder
+from assistant.index.sentences import SegmentIndex
+from assistant.index.store import REBUILD_HINT, LoadedIndex, load_index
+from assistant.index.vectors import VectorIndex
+from assistant.retrieval.filters import FilterSpec, UnitFilter
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.query import AnalyzedQuery, analyze
+from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
+from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk, Hit
 

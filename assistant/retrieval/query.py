@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.glossary import Glossary, GlossaryEntry
+from assistant.retrieval.glossary import Glossary, GlossaryEntry
 from assistant.text import detect_language, fold
 
 # "quelles actions…", "lesquels", "la liste des…", "which…", "what are…": the user wants every

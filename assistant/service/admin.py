@@ -22,13 +22,13 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
-from assistant.corpus.documents import (
+from assistant.errors import BuildInProgressError
+from assistant.ingest.documents import (
     SIDECAR_SUFFIX,
     SUPPORTED_SUFFIXES,
     UnreadableDocument,
     load_document,
 )
-from assistant.errors import BuildInProgressError
 from assistant.service.jobs import Rebuilds
 from assistant.service.schemas import DocumentOut, ErrorResponse, JobOut
 from assistant.ui.feedback import FeedbackStore

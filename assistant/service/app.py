@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from assistant import __version__, wiring
+from assistant.answering.conversation import Turn
+from assistant.answering.schemes import SchemeQuery
 from assistant.assistant import Assistant, RecordNotFoundError
 from assistant.config import Settings, get_settings
-from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
-from assistant.schemes import SchemeQuery
 from assistant.service import openai_api
 from assistant.service.admin import add_admin_routes
 from assistant.service.feedback import add_feedback_routes

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.embed import Embedder, ProgressCallback, Vectors
 from assistant.errors import AssistantError, BuildInProgressError
+from assistant.index.build import build_index
+from assistant.index.embedders import Embedder, ProgressCallback, Vectors
 
 logger = logging.getLogger(__name__)
-DOCUMENTS_LOGGER = "assistant.corpus.documents"
+DOCUMENTS_LOGGER = "assistant.ingest.documents"
 MAX_JOBS_KEPT = 20
 
 

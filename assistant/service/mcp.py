@@ -24,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from assistant import __version__
+from assistant.answering.conversation import Turn
+from assistant.answering.schemes import NEEDS, STAGES, SchemeQuery
 from assistant.assistant import Assistant, RecordNotFoundError
-from assistant.conversation import Turn
 from assistant.errors import InvalidQueryError
-from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
-from assistant.schemes import NEEDS, STAGES, SchemeQuery
+from assistant.retrieval.hybrid import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.service.app import NOTICE_ELSEWHERE
 from assistant.service.schemas import (
     MAX_HISTORY_TURNS,

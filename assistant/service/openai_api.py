@@ -28,10 +28,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.answering.conversation import Turn
 from assistant.assistant import Assistant, StreamEvent
-from assistant.conversation import Turn
 from assistant.errors import AssistantError, InvalidQueryError
-from assistant.retrieve import MAX_QUERY_CHARS
+from assistant.retrieval.hybrid import MAX_QUERY_CHARS
 from assistant.service.schemas import MAX_HISTORY_TURNS, MAX_TURN_CHARS, AskResponse, FilterValue
 from assistant.types import Answer, Citation
 

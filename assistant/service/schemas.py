@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.filters import FILTER_KEYS
-from assistant.retrieve import MAX_QUERY_CHARS, MAX_TOP_K
-from assistant.schemes import NEEDS, STAGES
+from assistant.answering.schemes import NEEDS, STAGES
+from assistant.retrieval.filters import FILTER_KEYS
+from assistant.retrieval.hybrid import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.types import UNIT_KINDS, Answer, Citation, Hit, RelatedPassage, SourceSpan
 
 MAX_HISTORY_TURNS = 20

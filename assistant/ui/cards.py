@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.corpus.render import format_euros
-from assistant.lexical import STOP_WORDS
+from assistant.ingest.render import format_euros
+from assistant.retrieval.lexical import STOP_WORDS
 from assistant.text import fold
 from assistant.ui.vocabulary import Vocabulary
 

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from assistant.answering.conversation import Turn
 from assistant.config import Settings
-from assistant.conversation import Turn
 from assistant.errors import AssistantError
 
 Event = tuple[str, Any]  # ("token", str) | ("reset", "") | ("answer", dict)
@@ -73,7 +73,7 @@ class LocalClient:
     def match_schemes(self, body: dict[str, Any]) -> dict[str, Any]:
         from dataclasses import asdict
 
-        from assistant.schemes import SchemeQuery
+        from assistant.answering.schemes import SchemeQuery
 
         try:
             query = SchemeQuery(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.corpus.documents import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
+from assistant.ingest.documents import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from assistant.types import Document
 
 CONTEXT_CHARS = 1500

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.lexical import STOP_WORDS
+from assistant.retrieval.lexical import STOP_WORDS
 from assistant.text import fold
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

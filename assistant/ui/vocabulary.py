@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from assistant.schemes import STAGES
+from assistant.answering.schemes import STAGES
 from assistant.ui.client import ClientError
 
 

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from assistant.build import build_index
 from assistant.config import Settings
-from assistant.embed import E5Embedder
+from assistant.index.build import build_index
+from assistant.index.embedders import E5Embedder
 from tests.conftest import CORPUS, REPO
 
 

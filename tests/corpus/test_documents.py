@@ -7,7 +7,7 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-from assistant.corpus.documents import load_documents
+from assistant.ingest.documents import load_documents
 
 
 def make_pdf(path: Path, lines: list[str]) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-from assistant.build import build_index
-from assistant.corpus.documents import load_documents
+from assistant.index.build import build_index
+from assistant.ingest.documents import load_documents
 from tests.conftest import FakeEmbedder, small_settings, write_small_corpus
 
 LAUGHS = (

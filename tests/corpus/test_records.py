@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.corpus.catalog import load_catalog
-from assistant.corpus.documents import load_document
 from assistant.errors import CorpusError
+from assistant.ingest.catalog import load_catalog
+from assistant.ingest.documents import load_document
 from assistant.profile import load_profile
 from assistant.vocabulary import load_vocabulary
 from tests.conftest import CORPUS, ROADMAP
@@ -155,7 +155,7 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 
 
 def test_drafting_the_roadmap_finds_the_curated_axes_and_actions() -> None:
-    from assistant.corpus.drafting import draft_records
+    from assistant.ingest.drafting import draft_records
 
     document = load_document(ROADMAP)
     draft = draft_records(document, PLAN, VOCABULARY)

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.build import build_index, index_status
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.embed import E5Embedder
 from assistant.errors import InvalidQueryError
-from assistant.filters import UnitFilter
+from assistant.index.build import build_index, index_status
+from assistant.index.embedders import E5Embedder
+from assistant.index.store import load_index
 from assistant.pgstore import writer
 from assistant.pgstore.retriever import PgRetriever, PostgresStore, open_postgres
 from assistant.pgstore.schema import connect, current_build
-from assistant.retrieve import RetrievalConfig, Retriever, build_retriever
-from assistant.store import load_index
+from assistant.retrieval.filters import UnitFilter
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever, build_retriever
 from assistant.types import Chunk, SourceSpan
 from tests.conftest import SMALL_DOCS, FakeEmbedder, small_settings, write_small_corpus
 
