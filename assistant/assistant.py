@@ -21,12 +21,10 @@ from assistant.answering.generate import (
 from assistant.answering.schemes import SchemeFinder, SchemeMatch, SchemeQuery
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import make_embedder
-from assistant.index.store import LoadedIndex, load_index
+from assistant.index.store import LoadedIndex
 from assistant.ingest.catalog import RecordCatalog, load_catalog, used_values
 from assistant.retrieval.filters import FilterSpec
-from assistant.retrieval.hybrid import Retriever, build_retriever
+from assistant.retrieval.hybrid import Retriever
 from assistant.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
@@ -77,23 +75,18 @@ class Assistant:
             corpus_labels={"fr": self.profile.corpus_label, "en": self.profile.corpus_label_en},
             support_actor_type=self.profile.support_actor_type,
         )
-        self.schemes = SchemeFinder(retriever, catalog, gazetteer=gazetteer)
+        self.schemes = SchemeFinder(
+            retriever,
+            catalog,
+            gazetteer=gazetteer,
+            vocabulary=self.vocabulary,
+            support_actor_type=self.profile.support_actor_type,
+        )
 
     @classmethod
     def load(cls, settings: Settings) -> Assistant:
         """Load the index, the model and the records (once, at start-up)."""
-        retriever: Retriever
-        if settings.store == "postgres":
-            from assistant.pgstore.retriever import open_postgres
-
-            index, retriever = open_postgres(settings)
-        else:
-            index = load_index(
-                settings.index_dir,
-                embedder=embedder_settings(settings),
-                chunking=chunking_settings(settings),
-            )
-            retriever = build_retriever(index, make_embedder(settings), settings)
+        index, retriever = wiring.open_store(settings)
         retriever.embedder.embed_query("warm-up")  # load the model now, not on the first query
         documents = {
             name: Document(name=name, title=name, text=text, format="md")

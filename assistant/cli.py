@@ -194,7 +194,7 @@ def _fail(message: str, hint: str | None) -> None:
 
 
 def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.index.build import build_index, index_status
+    from assistant.build import build_index, index_status
 
     if args.if_needed:
         reason = index_status(settings, args.paths)
@@ -235,7 +235,7 @@ def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.index.build import index_status
+    from assistant.build import index_status
     from assistant.index.store import read_manifest, require_build
 
     manifest = read_manifest(settings.index_dir)
@@ -300,15 +300,15 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from assistant.index.build import index_status
-    from assistant.index.store import check_service_ready
+    from assistant.build import index_status
     from assistant.service import create_app
     from assistant.service.limits import uvicorn_limits
+    from assistant.wiring import check_service_ready
 
     if settings.store == "postgres":
         from assistant.pgstore.status import require_database_build
 
-        require_database_build(settings)  # a clear error before the server starts
+        require_database_build(settings.database_url)  # a clear error before the server starts
         stale = None  # serve instances read the database; builds run elsewhere
     else:
         check_service_ready(settings)  # a clear error before the server starts, not half a service
@@ -382,7 +382,7 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.validate is not None:
         return _validate_gold(settings, args)
     if (args.store or settings.store) == "postgres":
-        from assistant.pgstore.evaluate import run_store_comparison
+        from assistant.evaluation.stores import run_store_comparison
 
         return run_store_comparison(settings, args.gold, args.out, progress=not args.quiet)
     from assistant.evaluation.answers import check_answer_thresholds
@@ -519,10 +519,10 @@ def _cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
 
 def _open_retriever(settings: Settings) -> Retriever:
     if settings.store == "postgres":
-        from assistant.pgstore.retriever import open_postgres
+        from assistant.wiring import open_postgres
 
         return open_postgres(settings)[1]
-    from assistant.retrieval.hybrid import open_retriever
+    from assistant.wiring import open_retriever
 
     return open_retriever(settings)
 

@@ -42,10 +42,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import make_embedder
 from assistant.index.store import load_index
-from assistant.ingest.assemble import assemble_corpus
 from assistant.pgstore.local import LocalPostgres
 from assistant.pgstore.retriever import PgRetriever, PostgresStore
 from assistant.pgstore.schema import connect
@@ -53,6 +50,7 @@ from assistant.pgstore.writer import write_postgres_build
 from assistant.retrieval.hybrid import RetrievalConfig
 from assistant.retrieval.query import analyze
 from assistant.types import Chunk, SourceSpan
+from assistant.wiring import assemble_corpus, chunking_settings, embedder_settings, make_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 _WORD = re.compile(r"\w+", re.UNICODE)

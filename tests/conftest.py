@@ -18,8 +18,8 @@ import httpx
 import numpy as np
 import pytest
 
+from assistant.build import build_index
 from assistant.config import Settings
-from assistant.index.build import build_index
 from assistant.index.embedders import E5Embedder, ProgressCallback, Vectors
 from assistant.index.store import LoadedIndex, load_index
 

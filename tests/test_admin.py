@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.index.build import build_index
+from assistant.build import build_index
 from assistant.index.embedders import E5Embedder
 from tests.conftest import free_port, running, serve_command, small_settings, write_small_corpus
 

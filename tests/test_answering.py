@@ -16,14 +16,14 @@ from assistant.answering.conversation import Turn
 from assistant.answering.followup import is_follow_up
 from assistant.answering.lexicon import LEXICON_DIR, LexiconError, load_lexicon
 from assistant.assistant import Assistant
+from assistant.build import build_index
 from assistant.config import Settings
-from assistant.index.build import build_index
 from assistant.index.store import load_index
 from assistant.ingest.catalog import load_catalog
 from assistant.retrieval.glossary import Glossary
-from assistant.retrieval.hybrid import build_retriever
 from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.types import Answer, Document
+from assistant.wiring import build_retriever
 from tests.conftest import CORPUS, FakeEmbedder
 
 LEXICON = load_lexicon()

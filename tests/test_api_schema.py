@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from assistant.index.build import build_index
+from assistant.build import build_index
 from assistant.index.embedders import E5Embedder
 from tests.conftest import free_port, running, serve_command, small_settings, write_small_corpus
 

@@ -7,7 +7,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
-from assistant.index.embedders import E5Embedder, SentenceTransformerEmbedder, make_embedder
+from assistant.index.embedders import E5Embedder, SentenceTransformerEmbedder
+from assistant.wiring import make_embedder
 
 
 def test_default_embedder_gives_normalised_vectors_that_rank_french_meaning(

@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.build import build_index, index_status
 from assistant.config import Settings
 from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
-from assistant.index.build import build_index, index_status
 from assistant.index.embedders import E5Embedder
 from assistant.index.store import build_lock, current_build, load_index, read_manifest
 from assistant.index.vectors import VectorIndex, factory_string
-from assistant.retrieval.hybrid import RetrievalConfig, Retriever, open_retriever
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever
+from assistant.wiring import open_retriever
 from tests.conftest import FakeEmbedder
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.build import build_index, index_status
 from assistant.config import Settings
 from assistant.errors import IndexCorruptError, IndexNotFoundError
-from assistant.index.build import build_index, index_status
 from assistant.index.store import MANIFEST, UNITS, VECTORS, current_build, load_index, verify_build
 from tests.conftest import REPO, FakeEmbedder, small_settings, write_small_corpus
 

@@ -20,7 +20,8 @@ from assistant.evaluation.suite import (
 )
 from assistant.index.store import LoadedIndex
 from assistant.ingest.documents import load_documents
-from assistant.retrieval.hybrid import Retriever, open_retriever
+from assistant.retrieval.hybrid import Retriever
+from assistant.wiring import open_retriever
 from tests.conftest import REPO
 
 

@@ -13,13 +13,13 @@ import pytest
 
 from assistant.answering.schemes import SchemeMatch, SchemeQuery
 from assistant.assistant import Assistant
+from assistant.build import build_index
 from assistant.config import Settings
-from assistant.index.build import build_index
 from assistant.index.store import load_index
 from assistant.ingest.catalog import load_catalog
 from assistant.profile import load_profile
-from assistant.retrieval.hybrid import build_retriever
 from assistant.types import Document
+from assistant.wiring import build_retriever
 from tests.conftest import CORPUS, REPO, FakeEmbedder
 
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import yaml
 
+from assistant.build import build_index
 from assistant.config import Settings
-from assistant.index.build import build_index
 from assistant.index.embedders import E5Embedder
 from tests.conftest import REPO, free_port, index_env, running, serve_command
 

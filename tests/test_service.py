@@ -60,8 +60,8 @@ def test_search(service_url: str) -> None:
         ("/ask", {"question": "ok", "filters": {"theme": ""}}, 422, "theme"),
         ("/ask/stream", {"question": "ok", "filters": {"zone": "x"}}, 422, "zone"),
         ("/ask/stream", {"question": "ok", "filters": {"kind": "projet"}}, 422, "kind"),
-        ("/schemes/match", {"description": "recyclerie", "stage": "adulte"}, 422, "stage"),
-        ("/schemes/match", {"description": "recyclerie", "needs": ["argent"]}, 422, "needs"),
+        ("/schemes/match", {"description": "recyclerie", "stage": "adulte"}, 400, "stage"),
+        ("/schemes/match", {"description": "recyclerie", "needs": ["argent"]}, 400, "needs"),
         ("/schemes/match", {"description": "recyclerie", "amount_eur": -5}, 422, "amount_eur"),
     ],
 )

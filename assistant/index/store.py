@@ -30,10 +30,8 @@ from zipfile import BadZipFile
 from pydantic import BaseModel, ValidationError
 
 from assistant import __version__
-from assistant.config import Settings
 from assistant.errors import (
     BuildInProgressError,
-    CorpusError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -150,23 +148,6 @@ def load_index(
     manifest = _read_manifest(path)
     check_compatible(manifest, embedder=embedder, chunking=chunking)
     return _read_build(path, manifest)
-
-
-def check_service_ready(settings: Settings) -> None:
-    """Refuse to serve from half a configuration: the corpus folder must exist and the index
-    must be complete and built with the current settings."""
-    from assistant.index.compat import chunking_settings, embedder_settings
-
-    if not settings.corpus_dir.is_dir():
-        raise CorpusError(
-            f"the corpus folder {settings.corpus_dir} does not exist",
-            hint="set ASSISTANT_CORPUS_DIR to the folder holding documents/ and records/",
-        )
-    load_index(
-        settings.index_dir,
-        embedder=embedder_settings(settings),
-        chunking=chunking_settings(settings),
-    )
 
 
 def verify_build(index_dir: Path) -> None:

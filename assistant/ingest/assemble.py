@@ -6,15 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.config import Settings
 from assistant.ingest.catalog import RECORD_SUFFIXES, RecordCatalog, load_catalog
 from assistant.ingest.chunking import Chunker
 from assistant.ingest.documents import load_documents
 from assistant.ingest.render import record_units
-from assistant.profile import load_profile
+from assistant.profile import PlanPatterns
 from assistant.text import fold
 from assistant.types import Chunk, Document, SkippedFile
-from assistant.vocabulary import load_vocabulary
+from assistant.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -31,35 +30,47 @@ class CorpusSnapshot:
         return sum(1 for unit in self.units if unit.kind == "passage")
 
 
-def corpus_files(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[Path]:
+@dataclass(frozen=True)
+class CorpusFolder:
+    """Where a corpus' inputs are: its documents, its records and its data files (profile,
+    vocabulary), and the limits a document must keep to."""
+
+    documents_dir: Path
+    records_dir: Path
+    data_files: tuple[Path, ...] = ()
+    max_pages: int | None = None
+    max_bytes: int | None = None
+
+
+def corpus_files(folder: CorpusFolder, extra_paths: Sequence[Path] = ()) -> list[Path]:
     """The input files of a build, for the corpus fingerprint (no parsing)."""
     files: list[Path] = []
-    for root in (settings.documents_dir, *extra_paths):
+    for root in (folder.documents_dir, *extra_paths):
         if root.is_dir():
             files += [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
         elif root.is_file():
             files.append(root)
-    if settings.records_dir.is_dir():
-        files += [p for p in settings.records_dir.iterdir() if p.suffix.lower() in RECORD_SUFFIXES]
-    files += [p for p in (settings.profile_path, settings.vocabulary_path) if p.is_file()]
+    if folder.records_dir.is_dir():
+        files += [p for p in folder.records_dir.iterdir() if p.suffix.lower() in RECORD_SUFFIXES]
+    files += [p for p in folder.data_files if p.is_file()]
     return sorted(files)
 
 
-def assemble_corpus(settings: Settings, extra_paths: Sequence[Path] = ()) -> CorpusSnapshot:
+def assemble_corpus(
+    folder: CorpusFolder,
+    *,
+    chunker: Chunker,
+    plan: PlanPatterns,
+    vocabulary: Vocabulary,
+    extra_paths: Sequence[Path] = (),
+) -> CorpusSnapshot:
     """Load documents and records, chunk the documents, render the records."""
-    roots = [settings.documents_dir] if settings.documents_dir.exists() else []
+    roots = [folder.documents_dir] if folder.documents_dir.exists() else []
     documents, skipped = load_documents(
-        [*roots, *extra_paths],
-        max_pages=settings.max_document_pages,
-        max_bytes=settings.max_document_bytes,
+        [*roots, *extra_paths], max_pages=folder.max_pages, max_bytes=folder.max_bytes
     )
     by_name = {document.name: document for document in documents}
-    plan = load_profile(settings.profile_path).plan
-    vocabulary = load_vocabulary(settings.vocabulary_path)
-    catalog = load_catalog(settings.records_dir, by_name, vocabulary=vocabulary, plan=plan)
-    chunker = Chunker(
-        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, plan=plan
-    )
+    catalog = load_catalog(folder.records_dir, by_name, vocabulary=vocabulary, plan=plan)
     passages = [chunk for document in documents for chunk in chunker.chunk(document)]
     passages = _assign_territories(passages, _territories(catalog))
     return CorpusSnapshot(documents, skipped, catalog, passages + record_units(catalog, by_name))

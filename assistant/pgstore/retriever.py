@@ -26,11 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant import wiring
-from assistant.config import Settings
 from assistant.errors import IndexMismatchError, InvalidQueryError
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import Embedder, Vectors, make_embedder
+from assistant.index.embedders import Embedder, Vectors
 from assistant.index.sentences import SegmentIndex
 from assistant.index.store import REBUILD_HINT, LoadedIndex, Manifest, check_compatible
 from assistant.index.vectors import VectorIndex
@@ -51,11 +48,10 @@ from assistant.retrieval.hybrid import (
     check_query,
     check_top_k,
     merge_overlaps,
-    retrieval_config,
 )
 from assistant.retrieval.lexical import STOP_WORDS
 from assistant.retrieval.query import AnalyzedQuery, analyze
-from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
+from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk, Hit, SourceSpan
@@ -463,26 +459,23 @@ def _interleave(rankings: Sequence[list[Hit]], limit: int) -> list[Hit]:
     return merged[:limit]
 
 
-def open_postgres(
-    settings: Settings, *, embedder: Embedder | None = None, config: RetrievalConfig | None = None
+def open_build(
+    store: PostgresStore,
+    embedder: Embedder,
+    *,
+    embedder_identity: dict[str, Any],
+    chunking: dict[str, Any],
+    config: RetrievalConfig,
+    glossary: Glossary,
+    reranker: Reranker | None,
+    gazetteer: Gazetteer,
 ) -> tuple[LoadedIndex, PgRetriever]:
-    """The current build of the database as a loaded index (units, documents, manifest) and a
-    retriever over it; ``IndexMismatchError`` when built with another embedder or chunking."""
-    store = PostgresStore(
-        settings.database_url, ef_search=settings.pg_ef_search, candidates=settings.pg_candidates
-    )
+    """The store's current build as a loaded index (units, documents, manifest) and a retriever
+    over it; ``IndexMismatchError`` when built with another embedder or chunking."""
     manifest = Manifest.model_validate(store.info.manifest)
-    check_compatible(
-        manifest, embedder=embedder_settings(settings), chunking=chunking_settings(settings)
-    )
-    reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
+    check_compatible(manifest, embedder=embedder_identity, chunking=chunking)
     retriever = PgRetriever(
-        store,
-        embedder or make_embedder(settings),
-        config=config or retrieval_config(settings),
-        glossary=Glossary.load(settings.glossary_path),
-        reranker=reranker,
-        gazetteer=wiring.gazetteer(settings),
+        store, embedder, config=config, glossary=glossary, reranker=reranker, gazetteer=gazetteer
     )
     retriever.check_dimensions()
     index = LoadedIndex(

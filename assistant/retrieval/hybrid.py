@@ -15,19 +15,16 @@ from typing import Literal
 
 import numpy as np
 
-from assistant import wiring
-from assistant.config import Settings
 from assistant.errors import IndexMismatchError, InvalidQueryError
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import Embedder, Vectors, make_embedder
+from assistant.index.embedders import Embedder, Vectors
 from assistant.index.sentences import SegmentIndex
-from assistant.index.store import REBUILD_HINT, LoadedIndex, load_index
+from assistant.index.store import REBUILD_HINT
 from assistant.index.vectors import VectorIndex
 from assistant.retrieval.filters import FilterSpec, UnitFilter
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.query import AnalyzedQuery, analyze
-from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
+from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.territories import Gazetteer
 from assistant.text import fold
 from assistant.types import Chunk, Hit
@@ -313,39 +310,3 @@ def _rrf(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
     ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
     out[ranked] = 1.0 / (k + np.arange(1, ranked.size + 1))
     return out
-
-
-def retrieval_config(settings: Settings) -> RetrievalConfig:
-    return RetrievalConfig(
-        mode=settings.retrieval_mode,
-        fusion=settings.fusion,
-        dense_weight_fr=settings.dense_weight,
-        dense_weight_en=settings.dense_weight_english,
-    )
-
-
-def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retriever:
-    """A retriever over a loaded index, configured by the settings."""
-    reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
-    retriever = Retriever(
-        index.units,
-        index.vectors,
-        embedder,
-        config=retrieval_config(settings),
-        glossary=Glossary.load(settings.glossary_path),
-        reranker=reranker,
-        segments=index.segments,
-        gazetteer=wiring.gazetteer(settings),
-    )
-    retriever.check_dimensions()
-    return retriever
-
-
-def open_retriever(settings: Settings) -> Retriever:
-    """Load the index the settings point to, with the embedder it was built with."""
-    index = load_index(
-        settings.index_dir,
-        embedder=embedder_settings(settings),
-        chunking=chunking_settings(settings),
-    )
-    return build_retriever(index, make_embedder(settings), settings)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from assistant.retrieval.glossary import Glossary, GlossaryEntry
 from assistant.text import detect_language, fold
 
-# "quelles actions…", "lesquels", "la liste des…", "which…", "what are…": the user wants every
-# item, not the best passage.
-_LIST_INTENT = re.compile(
-    r"\b(quel(le)?s|lesquel(le)?s|liste[rs]?|enumere[rz]?|tous les|toutes les|"
-    r"c'?est quoi les|(deux|trois|quatre|cinq|six|sept|huit|neuf|dix) (grand(e)?s )?\w+s|"
-    r"qu'?est-ce qui est prevu|qu'?est-ce qu'?on prevoit|que prevoit|prevu pour|que fait|"
-    r"which|what are|list( all| the)?|name the|what kinds?|(two|three|four|five) \w+s|"
-    r"what is planned|what does (the|niort)\b.*\b(plan|do))\b"
-)
+LIST_CUES = Path(__file__).with_name("list_cues.yaml")
+
+
+@cache
+def _list_intent(path: Path = LIST_CUES) -> re.Pattern[str]:
+    """One pattern of every language's list cues (``list_cues.yaml``)."""
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cues = [cue for language in table.values() for cue in language]
+    return re.compile(r"\b(" + "|".join(f"(?:{cue})" for cue in cues) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,6 @@ def analyze(query: str, glossary: Glossary | None = None) -> AnalyzedQuery:
     return AnalyzedQuery(
         text=query,
         language=detect_language(query),
-        wants_list=bool(_LIST_INTENT.search(folded)),
+        wants_list=bool(_list_intent().search(folded)),
         glossary_terms=tuple(glossary.find(query)) if glossary else (),
     )

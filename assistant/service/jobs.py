@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from assistant.build import build_index
 from assistant.config import Settings
 from assistant.errors import AssistantError, BuildInProgressError
-from assistant.index.build import build_index
 from assistant.index.embedders import Embedder, ProgressCallback, Vectors
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from assistant import __version__
 from assistant.answering.conversation import Turn
-from assistant.answering.schemes import NEEDS, STAGES, SchemeQuery
+from assistant.answering.schemes import SchemeQuery
 from assistant.assistant import Assistant, RecordNotFoundError
 from assistant.errors import InvalidQueryError
 from assistant.retrieval.hybrid import MAX_QUERY_CHARS, MAX_TOP_K
@@ -138,8 +138,12 @@ def create_server(assistant: Assistant) -> MCPServer[Any]:
     def find_schemes(
         description: Annotated[Query, Field(description="The project, in a few words.")],
         territory: Annotated[str | None, Field(max_length=100)] = None,
-        stage: Literal[STAGES] | None = None,  # type: ignore[valid-type]
-        needs: list[Literal[NEEDS]] | None = None,  # type: ignore[valid-type]
+        stage: Annotated[
+            str | None, Field(max_length=100, description="A stage of the corpus' vocabulary.")
+        ] = None,
+        needs: Annotated[
+            list[str] | None, Field(max_length=20, description="Needs of the corpus' vocabulary.")
+        ] = None,
         amount_eur: Annotated[int | None, Field(ge=0, le=1_000_000_000)] = None,
         top_k: Annotated[int, Field(ge=1, le=30)] = 8,
     ) -> SchemeMatchResponse:

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.answering.schemes import NEEDS, STAGES
 from assistant.retrieval.filters import FILTER_KEYS
 from assistant.retrieval.hybrid import MAX_QUERY_CHARS, MAX_TOP_K
 from assistant.types import UNIT_KINDS, Answer, Citation, Hit, RelatedPassage, SourceSpan
@@ -122,8 +121,11 @@ class SchemeMatchRequest(_Request):
         examples=["association d'insertion qui veut créer une recyclerie"],
     )
     territory: str | None = Field(default=None, max_length=100, examples=["Pays de Valmont"])
-    stage: Literal[STAGES] | None = None  # type: ignore[valid-type]
-    needs: list[Literal[NEEDS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    # Checked against the corpus vocabulary (GET /vocabulary) by the finder: a 400 naming the field.
+    stage: str | None = Field(default=None, max_length=100, examples=["émergence"])
+    needs: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=20, examples=[["financement"]]
+    )
     amount_eur: int | None = Field(default=None, ge=0, le=1_000_000_000, strict=False)
     top_k: int = Field(default=8, ge=1, le=30, strict=False)
 

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 import yaml
 
-from assistant.answering.schemes import STAGES
 from assistant.ui.client import ClientError
 
 
@@ -65,7 +64,7 @@ def load_vocabulary(source: RecordSource, corpus_dir: Path | None = None) -> Voc
     used = Vocabulary(
         themes=_terms(t for r in records for t in r.get("themes", [])),
         scheme_types=_terms(t for r in schemes for t in r.get("types", [])),
-        stages=[Term(s, _label(s)) for s in sorted(stages, key=_order(list(STAGES)))],
+        stages=_terms(stages),
         needs=_terms(n for r in schemes for n in r.get("needs", [])),
         actor_types=_terms(str(r["type"]) for r in actors if r.get("type")),
         territories=_terms(str(r["territory"]) for r in records if r.get("territory")),
@@ -112,7 +111,3 @@ def _terms(values: Iterable[str]) -> list[Term]:
 
 def _label(value: str) -> str:
     return value[:1].upper() + value[1:]
-
-
-def _order(order: list[str]) -> Any:
-    return lambda value: order.index(value) if value in order else len(order)

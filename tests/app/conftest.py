@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
+from assistant.build import build_index
 from assistant.config import Settings
-from assistant.index.build import build_index
 from assistant.index.embedders import E5Embedder
 from tests.conftest import CORPUS, REPO
 

@@ -9,18 +9,19 @@ import numpy as np
 import pytest
 
 from assistant.assistant import Assistant
+from assistant.build import build_index, index_status
 from assistant.cli import main
 from assistant.config import Settings
 from assistant.errors import InvalidQueryError
-from assistant.index.build import build_index, index_status
 from assistant.index.embedders import E5Embedder
 from assistant.index.store import load_index
 from assistant.pgstore import writer
-from assistant.pgstore.retriever import PgRetriever, PostgresStore, open_postgres
+from assistant.pgstore.retriever import PgRetriever, PostgresStore
 from assistant.pgstore.schema import connect, current_build
 from assistant.retrieval.filters import UnitFilter
-from assistant.retrieval.hybrid import RetrievalConfig, Retriever, build_retriever
+from assistant.retrieval.hybrid import RetrievalConfig, Retriever
 from assistant.types import Chunk, SourceSpan
+from assistant.wiring import build_retriever, open_postgres
 from tests.conftest import SMALL_DOCS, FakeEmbedder, small_settings, write_small_corpus
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-from assistant.index.build import build_index
+from assistant.build import build_index
 from assistant.ingest.documents import load_documents
 from tests.conftest import FakeEmbedder, small_settings, write_small_corpus
 

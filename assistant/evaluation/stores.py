@@ -17,17 +17,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from assistant.build import build_index, index_status
 from assistant.config import Settings
 from assistant.evaluation.gold import load_gold
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.evaluation.suite import _git_revision
-from assistant.index.build import build_index, index_status
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import Embedder, ProgressCallback, Vectors, make_embedder
+from assistant.index.embedders import Embedder, ProgressCallback, Vectors
 from assistant.index.store import load_index
 from assistant.ingest.documents import load_documents
-from assistant.pgstore.retriever import PgRetriever, open_postgres
-from assistant.retrieval.hybrid import RetrievalMode, Retriever, build_retriever, retrieval_config
+from assistant.pgstore.retriever import PgRetriever
+from assistant.retrieval.hybrid import RetrievalMode, Retriever
+from assistant.wiring import (
+    build_retriever,
+    chunking_settings,
+    embedder_settings,
+    make_embedder,
+    open_postgres,
+    retrieval_config,
+)
 
 TOLERANCE = 0.02
 MODES: tuple[RetrievalMode, ...] = ("hybrid", "dense", "lexical")

@@ -20,8 +20,7 @@ from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, CorpusError
-from assistant.index.compat import chunking_settings, embedder_settings
-from assistant.index.embedders import Embedder, Vectors, embedder_identity, make_embedder
+from assistant.index.embedders import Embedder, Vectors, embedder_identity
 from assistant.index.sentences import SegmentIndex, segment_rows, segment_text
 from assistant.index.store import (
     Manifest,
@@ -36,8 +35,15 @@ from assistant.index.store import (
     write_build,
 )
 from assistant.index.vectors import VectorIndex, factory_string
-from assistant.ingest.assemble import CorpusSnapshot, assemble_corpus, corpus_files
+from assistant.ingest.assemble import CorpusSnapshot, corpus_files
 from assistant.types import SkippedFile
+from assistant.wiring import (
+    assemble_corpus,
+    chunking_settings,
+    corpus_folder,
+    embedder_settings,
+    make_embedder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +77,19 @@ def index_status(settings: Settings, extra_paths: Sequence[Path] = ()) -> str | 
         )
     except AssistantError as exc:
         return exc.message
-    if manifest.corpus_fingerprint != corpus_fingerprint(corpus_files(settings, extra_paths)):
+    if manifest.corpus_fingerprint != corpus_fingerprint(
+        corpus_files(corpus_folder(settings), extra_paths)
+    ):
         return "the corpus changed since the index was built"
     if settings.store == "postgres":
         from assistant.pgstore.status import database_status
 
-        return database_status(settings, manifest.corpus_fingerprint)
+        return database_status(
+            settings.database_url,
+            manifest.corpus_fingerprint,
+            embedder=embedder_settings(settings),
+            chunking=chunking_settings(settings),
+        )
     return None
 
 
@@ -215,7 +228,7 @@ def _manifest(
         embedder=embedder_identity(embedder),
         chunking=chunking_settings(settings),
         faiss_factory=factory_string(len(snapshot.units)),
-        corpus_fingerprint=corpus_fingerprint(corpus_files(settings, extra_paths)),
+        corpus_fingerprint=corpus_fingerprint(corpus_files(corpus_folder(settings), extra_paths)),
         documents=[
             {
                 "name": d.name,
