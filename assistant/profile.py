@@ -105,11 +105,11 @@ class Profile(_Frozen):
     )
     corpus_label: str = Field(
         default="Les documents",
-        description="How answers name the corpus, as the plural subject of a sentence "
-        "(« Les documents ne disent rien sur … »).",
+        description="How answers name the corpus, singular or plural "
+        "(« Les documents : aucune information sur … »).",
     )
     corpus_label_en: str = Field(
-        default="The documents", description="The same in English (« The documents say … »)."
+        default="The documents", description="The same in English (« The documents: no … »)."
     )
     corpus_description: str = Field(
         default="les documents de stratégie ESS d'un territoire",

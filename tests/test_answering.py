@@ -39,7 +39,7 @@ def test_the_lexicon_loads_every_language_and_merges_their_cues() -> None:
     needs = dict(LEXICON.needs)
     assert needs["amount"].search("quel budget") and needs["amount"].search("how much")
     assert LEXICON.line("fr", "declined", corpus="Les documents", topic="x").startswith(
-        "Les documents ne disent rien"
+        "Les documents : aucune information"
     )
     assert LEXICON.not_given_line("fr", "day", "la date limite").startswith(
         "Le document ne donne pas de date"
@@ -189,7 +189,7 @@ def test_a_question_about_nothing_the_documents_mention_is_declined_plainly(
 ) -> None:
     answer = fake_answerer.answer("météo demain ?")
     assert answer.abstained and answer.citations == []
-    assert answer.text == "Les textes ne disent rien sur « météo demain »."
+    assert answer.text == "Les textes : aucune information sur « météo demain »."
 
 
 def test_a_home_project_gets_local_support_before_other_territories(

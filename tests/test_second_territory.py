@@ -19,6 +19,7 @@ import httpx
 import pytest
 import yaml
 
+from assistant.assistant import Assistant
 from assistant.build import build_index
 from assistant.config import Settings
 from assistant.index.embedders import E5Embedder
@@ -105,12 +106,6 @@ def test_a_list_of_a_theme_the_first_corpus_does_not_have(valmont_url: str) -> N
     assert "Action 2.1.1 de la stratégie" in search["results"][0]["text"]
 
 
-@pytest.mark.xfail(
-    reason="issue 11/12: the answering redesign declines this question although actions "
-    "1.1.1-1.1.3 "
-    "answer it (the old answerer answered it); known regression, kept visible",
-    strict=False,
-)
 def test_the_agglo_plan_for_reuse_is_answered(valmont_url: str) -> None:
     answer = _ask(valmont_url, "Qu'est-ce que l'agglo prévoit pour le réemploi ?")
     assert not answer["abstained"]
@@ -126,7 +121,7 @@ def test_a_scheme_is_answered_with_its_ceiling(valmont_url: str) -> None:
 def test_what_the_document_does_not_say_is_declined_in_its_own_words(valmont_url: str) -> None:
     answer = _ask(valmont_url, "Qui est le président du Pays de Valmont ?")
     assert answer["abstained"]
-    assert "La stratégie ESS du Pays de Valmont" in answer["answer"]
+    assert answer["answer"].startswith("La stratégie ESS du Pays de Valmont : aucune information")
 
 
 def test_the_finder_offers_the_local_scheme_and_support_body(valmont_url: str) -> None:
@@ -195,3 +190,40 @@ def test_records_drafted_from_the_plan_are_the_committed_ones(tmp_path: Path) ->
     ]
     again = _draft(tmp_path)
     assert again.returncode == 1 and "exists already" in again.stderr and "--force" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def documents_only(tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder) -> Assistant:
+    """A corpus folder holding only the territory's document: no profile, records, vocabulary
+    or territories file."""
+    root = tmp_path_factory.mktemp("documents-only")
+    shutil.copytree(VALMONT / "documents", root / "corpus" / "documents")
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    build_index(settings, embedder=e5, progress=False)
+    return Assistant.load(settings)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Combien de bénévoles sur le territoire ?", "14 000 bénévoles"),
+        ("Quelles actions concernent la mobilité solidaire ?", "garage solidaire"),
+        ("Qu'est-ce que l'agglo prévoit pour le réemploi ?", "ressourcerie"),
+    ],
+    ids=["fact", "list", "plan"],
+)
+def test_a_folder_of_documents_only_answers_in_its_own_words(
+    documents_only: Assistant, question: str, expected: str
+) -> None:
+    answer = documents_only.ask(question, generate=False)
+    assert not answer.abstained
+    assert expected in answer.text
+    assert "niort" not in answer.text.lower() and "feuille de route" not in answer.text.lower()
+
+
+def test_a_folder_of_documents_only_declines_with_the_generic_label(
+    documents_only: Assistant,
+) -> None:
+    answer = documents_only.ask("Qui est le président du Pays de Valmont ?", generate=False)
+    assert answer.abstained
+    assert answer.text.startswith("Les documents : aucune information sur")
