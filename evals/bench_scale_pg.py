@@ -42,7 +42,6 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
-from assistant.index.store import load_index
 from assistant.pgstore.local import LocalPostgres
 from assistant.pgstore.retriever import PgRetriever, PostgresStore
 from assistant.pgstore.schema import connect
@@ -50,7 +49,11 @@ from assistant.pgstore.writer import write_postgres_build
 from assistant.retrieval.hybrid import RetrievalConfig
 from assistant.retrieval.query import analyze
 from assistant.types import Chunk, SourceSpan
-from assistant.wiring import assemble_corpus, chunking_settings, embedder_settings, make_embedder
+from assistant.wiring import (
+    assemble_corpus,
+    make_embedder,
+    open_index,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -70,11 +73,7 @@ class Topics:
         """The built index's units and vectors; without a built index, ``sample`` units of the
         corpus embedded here."""
         try:
-            index = load_index(
-                settings.index_dir,
-                embedder=embedder_settings(settings),
-                chunking=chunking_settings(settings),
-            )
+            index = open_index(settings)
             return cls(index.units, index.vectors.vectors())
         except AssistantError as exc:
             print(f"{exc.message}: embedding {sample} corpus units instead", file=sys.stderr)

@@ -23,15 +23,13 @@ from assistant.evaluation.gold import load_gold
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.evaluation.suite import _git_revision
 from assistant.index.embedders import Embedder, ProgressCallback, Vectors
-from assistant.index.store import load_index
 from assistant.ingest.documents import load_documents
 from assistant.pgstore.retriever import PgRetriever
 from assistant.retrieval.hybrid import RetrievalMode, Retriever
 from assistant.wiring import (
     build_retriever,
-    chunking_settings,
-    embedder_settings,
     make_embedder,
+    open_index,
     open_postgres,
     retrieval_config,
 )
@@ -74,11 +72,7 @@ def compare_stores(settings: Settings, gold: Path, *, progress: bool) -> dict[st
     embedder = QueryCache(make_embedder(settings))
     for question in questions:  # encoded once, up front: both stores rank the same vectors
         embedder.embed_query(question.question)
-    index = load_index(
-        settings.index_dir,
-        embedder=embedder_settings(settings),
-        chunking=chunking_settings(settings),
-    )
+    index = open_index(settings)
     documents, _ = load_documents([settings.documents_dir])
     texts = {d.name: d.text for d in documents}
     default = retrieval_config(settings)

@@ -25,13 +25,17 @@ from assistant.evaluation.baseline import minilm_embedder, tutorial_retriever
 from assistant.evaluation.gold import GoldQuestion, load_gold_set
 from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, SystemResult, evaluate
-from assistant.index.store import LoadedIndex, load_index
+from assistant.index.store import LoadedIndex
 from assistant.ingest.documents import load_documents
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import RetrievalConfig, Retriever
 from assistant.retrieval.rerank import CrossEncoderReranker
 from assistant.types import Document
-from assistant.wiring import chunking_settings, embedder_settings, make_embedder, retrieval_config
+from assistant.wiring import (
+    make_embedder,
+    open_index,
+    retrieval_config,
+)
 
 DEFAULT_NAME = "hybrid"
 
@@ -116,11 +120,7 @@ def run_evaluation(
     questions = load_gold_set(gold_path, batches)
     if index_status(settings) is not None:
         build_index(settings, progress=progress)
-    index = load_index(
-        settings.index_dir,
-        embedder=embedder_settings(settings),
-        chunking=chunking_settings(settings),
-    )
+    index = open_index(settings)
     documents, _ = load_documents([settings.documents_dir])
     texts = {d.name: d.text for d in documents}
     results: list[SystemResult] = []
