@@ -99,7 +99,7 @@ def _settings(base: Settings, url: str, **overrides: object) -> Settings:
         "llm_context_tokens": 2048,
         "llm_max_tokens": MAX_TOKENS,
         "llm_temperature": 0.0,
-        "llm_timeout": 60.0,
+        "llm_timeout": 120.0,
     }
     return base.model_copy(update={**update, **overrides})
 
@@ -171,7 +171,7 @@ def test_a_prompt_longer_than_the_context_is_trimmed_to_fit(
         settings = _settings(real_index_settings, url, llm_context_tokens=512, llm_max_tokens=64)
         assistant = Assistant.load(settings)
         extractive = assistant.ask(LIST, generate=False)
-        generator = ChatCompletionsGenerator(url, "smollm2", max_tokens=64)
+        generator = ChatCompletionsGenerator(url, "smollm2", max_tokens=64, timeout=120.0)
         whole = build_messages(extractive.resolved_question, extractive.citations, language="fr")
         with pytest.raises(ContextLengthError, match="context"):
             generator.generate(whole)  # the whole prompt does not fit: the server refuses it
