@@ -313,10 +313,6 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     else:
         check_service_ready(settings)  # a clear error before the server starts, not half a service
         stale = index_status(settings)
-    if settings.embed_threads == 0:
-        # Each request embeds one query and requests run side by side: more threads per query
-        # only make them wait for each other's cores.
-        settings = settings.model_copy(update={"embed_threads": 1})
     if stale is not None:
         print(f'warning: {stale}; run "assistant build" to update the index', file=sys.stderr)
     uvicorn.run(

