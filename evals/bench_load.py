@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from assistant.config import Settings
 from assistant.evaluation.metrics import percentile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -110,7 +111,7 @@ def main() -> int:
     meta = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": revision or "unknown", "machine": f"{platform.machine()}, "
             f"{os.cpu_count()} cores", "seconds": args.seconds,
-            "max_concurrent_requests": os.environ.get("ASSISTANT_MAX_CONCURRENT_REQUESTS", "8"),
+            "max_concurrent_requests": Settings().max_concurrent_requests,
             "units": limit.get("units"),
             "corpus": os.environ.get("ASSISTANT_CORPUS_DIR", "corpus")}  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
