@@ -16,7 +16,9 @@ from assistant.build import build_index
 from tests.conftest import REPO, FakeEmbedder, free_port, small_settings, write_small_corpus
 
 
-def test_assistant_ui_sends_security_headers_and_stopping_it_stops_streamlit(tmp_path: Path) -> None:
+def test_assistant_ui_sends_security_headers_and_stopping_it_stops_streamlit(
+    tmp_path: Path,
+) -> None:
     write_small_corpus(tmp_path)
     settings = small_settings(tmp_path)
     build_index(settings, embedder=FakeEmbedder(), progress=False)
