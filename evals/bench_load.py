@@ -46,9 +46,12 @@ def run_clients(url: str, questions: list[str], clients: int, seconds: float) ->
                 path, body = (("/search", {"query": question, "top_k": 5}) if i % 2
                               else ("/ask", {"question": question, "generate": False}))  # fmt: skip
                 started = time.perf_counter()
+                retry_after = 0.0
                 try:
-                    status = http.post(path, json=body).status_code
-                except httpx.HTTPError:
+                    response = http.post(path, json=body)
+                    status = response.status_code
+                    retry_after = float(response.headers.get("retry-after", 0))
+                except (httpx.HTTPError, ValueError):
                     status = 0
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
@@ -60,7 +63,7 @@ def run_clients(url: str, questions: list[str], clients: int, seconds: float) ->
                     else:
                         counts["errors"] += 1
                 if status == 503:
-                    time.sleep(0.2)  # a client honouring Retry-After loosely
+                    time.sleep(retry_after)  # a client doing as Retry-After says
                 i += 1
 
     threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
