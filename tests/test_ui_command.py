@@ -1,4 +1,5 @@
-"""``assistant ui`` passes the signals it gets to Streamlit: stopping it frees the port."""
+"""``assistant ui`` serves the web app with security headers, and passes the signals it gets to
+Streamlit: stopping it frees the port."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from assistant.build import build_index
 from tests.conftest import REPO, FakeEmbedder, free_port, small_settings, write_small_corpus
 
 
-def test_stopping_assistant_ui_stops_streamlit(tmp_path: Path) -> None:
+def test_assistant_ui_sends_security_headers_and_stopping_it_stops_streamlit(
+    tmp_path: Path,
+) -> None:
     write_small_corpus(tmp_path)
     settings = small_settings(tmp_path)
     build_index(settings, embedder=FakeEmbedder(), progress=False)
@@ -37,6 +40,11 @@ def test_stopping_assistant_ui_stops_streamlit(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "Streamlit did not start"
             time.sleep(0.3)  # polling for readiness, bounded by the deadline
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["x-frame-options"] == "SAMEORIGIN"
+        assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
         parent.send_signal(signal.SIGTERM)
         parent.wait(timeout=60)
         deadline = time.monotonic() + 30

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
+from functools import lru_cache
 
 import bm25s
 import numpy as np
@@ -37,10 +39,18 @@ class FrenchAnalyzer:
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("french")
+        self._lock = threading.Lock()  # a Snowball stemmer is not safe to share between threads
+        # Answering analyses the same sentences of the index on every request: done once each.
+        self._terms = lru_cache(maxsize=32_768)(self._analyse)
 
     def __call__(self, text: str) -> list[str]:
+        return list(self._terms(text))
+
+    def _analyse(self, text: str) -> tuple[str, ...]:
         words = [w for w in _WORD.findall(text.lower()) if fold(w) not in STOP_WORDS]
-        return [fold(stem) for stem in self._stemmer.stemWords(words)]
+        with self._lock:
+            stems = self._stemmer.stemWords(words)
+        return tuple(fold(stem) for stem in stems)
 
 
 class LexicalIndex:

@@ -31,6 +31,12 @@ SECURITY_HEADERS = [
 # The interactive docs load their script from a CDN; every other answer is data, not a page.
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+# The web app frames its own components (same origin), so it may be framed by itself only.
+WEB_APP_HEADERS = [
+    *(header for header in SECURITY_HEADERS if header[0] != b"x-frame-options"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"content-security-policy", b"frame-ancestors 'self'"),
+]
 
 
 def uvicorn_limits(settings: Settings) -> dict[str, Any]:
@@ -161,22 +167,39 @@ class LimitsMiddleware:
 
     @staticmethod
     def _with_headers(send: Send, *, docs: bool) -> Send:
-        started = False
+        return _with_headers(send, SECURITY_HEADERS if docs else [*SECURITY_HEADERS, API_CSP])
 
-        async def wrapped(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                if started:
-                    return  # a reply after the response started cannot be sent
-                started = True
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                extra = SECURITY_HEADERS if docs else [*SECURITY_HEADERS, API_CSP]
-                headers += [(name, value) for name, value in extra if name not in names]
-                message = {**message, "headers": headers}
-            await send(message)
 
-        return wrapped
+class SecurityHeadersMiddleware:
+    """Security headers on every HTTP response of another ASGI app (the Streamlit web app)."""
+
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        self.app = app
+        self.headers = WEB_APP_HEADERS if headers is None else headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = _with_headers(send, self.headers)
+        await self.app(scope, receive, send)
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` that adds ``extra`` to the response's headers (those it does not set itself)."""
+    started = False
+
+    async def wrapped(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            if started:
+                return  # a reply after the response started cannot be sent
+            started = True
+            headers = list(message.get("headers", []))
+            names = {name.lower() for name, _ in headers}
+            headers += [(name, value) for name, value in extra if name not in names]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -93,3 +93,30 @@ def test_identical_texts_are_embedded_once(tmp_path: Path) -> None:
     build_index(small_settings(tmp_path), embedder=embedder, progress=False)
     assert len(embedder.embedded) == len(set(embedder.embedded))
     assert embedder.embedded.count(page) <= 1
+
+
+def _pdf_of_identical_pages(pages: int) -> bytes:
+    """The issue's file: one page of text repeated (about 3 MB for 20,000 pages)."""
+    from pypdf import PdfReader, PdfWriter
+
+    page = PdfReader(io.BytesIO(_pdf(1))).pages[0]
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_of_20000_pages_is_skipped_by_a_build_with_the_default_limit(tmp_path: Path) -> None:
+    corpus = write_small_corpus(tmp_path)
+    (corpus / "documents" / "rapport.pdf").write_bytes(_pdf_of_identical_pages(20_000))
+    settings = small_settings(tmp_path)
+    assert settings.max_document_pages < 20_000  # the default, not a limit set for the test
+    embedder = FakeEmbedder()
+    report = build_index(settings, embedder=embedder, progress=False)
+    assert report.documents == 2 and report.units > 0  # the rest is indexed
+    [skipped] = report.skipped
+    assert Path(skipped.path).name == "rapport.pdf"
+    assert "20000 pages" in skipped.reason and "ASSISTANT_MAX_DOCUMENT_PAGES" in skipped.reason
+    assert not any("Page 0 du guide" in text for text in embedder.embedded)
