@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.ui.cards import amount_lines, amount_notes
+from assistant.ui.cards import amount_lines, amount_notes, contact_text, site_url
 from assistant.ui.chat import passage_link
 from assistant.ui.client import ClientError
 from assistant.ui.state import client, records_by_kind, vocabulary
@@ -81,13 +81,9 @@ def show(match: dict[str, Any], *, open_to_project: bool) -> None:
         contact = match.get("contact") or record.get("contact")
         website = match.get("website") or record.get("website")
         if match["kind"] == "acteur" or contact or website:
-            st.markdown(
-                f"**Contact** : {escape_markdown(contact)}"
-                if contact
-                else "**Contact** : non indiqué par le document"
-            )
+            st.markdown(f"**Contact** : {escape_markdown(contact_text(contact))}")
             if website:
-                st.link_button("Site web", website, help=f"Site de {match['name']}")
+                st.markdown(f"**Site** : [{escape_markdown(website)}]({site_url(website)})")
             source = record.get("source")
             if source and match["kind"] == "acteur":
                 st.markdown(f"[Ce qu'en dit le document]({passage_link(source)})")

@@ -10,7 +10,9 @@ from assistant.ui.cards import (
     amount_lines,
     amount_notes,
     best_sentence,
+    contact_text,
     result_card,
+    site_url,
     unknown_filter_values,
 )
 from assistant.ui.chat import (
@@ -154,6 +156,15 @@ def test_amounts_are_named_with_their_period_and_sentences_that_are_not_amounts_
     )
     assert stated == ["7 000€ par coup de coeur", "PTZ jusqu'à 45K€/projet"]
     assert other == ["Le jury peut se réserver la possibilité de désigner"]
+
+
+def test_a_contact_is_the_documents_or_said_to_be_missing_and_a_bare_site_becomes_a_link() -> None:
+    assert contact_text(None) == "non précisé dans le document"
+    assert contact_text("  ") == "non précisé dans le document"
+    assert contact_text("Dossier à x@y.fr ;\n RDV") == "Dossier à x@y.fr ; RDV"
+    assert site_url("exemple.org") == "https://exemple.org"  # not a link relative to the app
+    assert site_url("https://www.exemple.org/aap") == "https://www.exemple.org/aap"
+    assert site_url("http://exemple.org") == "http://exemple.org"
 
 
 def test_an_excerpt_frames_the_passage_at_line_boundaries() -> None:
