@@ -12,6 +12,7 @@ import streamlit as st
 from assistant.ui.client import ClientError
 from assistant.ui.quality import (
     HEADLINES,
+    QUESTION_KINDS,
     failing,
     headlines,
     load_yaml,
@@ -64,7 +65,16 @@ for number, figure in enumerate(figures):
     )
 length = median_length(answers)
 if length is not None:
-    st.metric("Longueur médiane des réponses", f"{length:g}")
+    st.metric(
+        "Longueur médiane des réponses",
+        f"{length:g} caractères".replace(".", ","),
+        help="La moitié des réponses est plus courte, l'autre plus longue.",
+    )
+else:
+    st.caption(
+        "Longueur médiane et citations pertinentes : pas encore dans ce rapport ; "
+        "la prochaine évaluation (make eval) les ajoute."
+    )
 for figure in figures:
     st.markdown(f"- {figure.sentence()}")
 
@@ -112,11 +122,17 @@ st.subheader("Questions en échec")
 gold = load_yaml(EVALS / "gold.yaml") or []
 failures = failing(answers, gold)
 kinds = sorted({row["kind"] for row in failures})
-chosen = st.multiselect("Type de question", kinds, default=kinds)
+chosen = st.multiselect(
+    "Type de question",
+    kinds,
+    default=kinds,
+    format_func=lambda kind: QUESTION_KINDS.get(kind, kind),
+)
 shown = [row for row in failures if row["kind"] in chosen]
 st.caption(f"{len(shown)} question(s) sur {len(failures)} en échec.")
 for row in shown:
-    with st.expander(f"{row['id']} · {row['kind']} · {row['problem']} — {row['question']}"):
+    kind = QUESTION_KINDS.get(row["kind"], row["kind"])
+    with st.expander(f"{row['id']} · {kind} · {row['problem']} — {row['question']}"):
         facts = [
             f"✗ {escape_markdown(f)} (manquant)"
             if f in row["missing"]

@@ -105,9 +105,9 @@ def shoot(page: Page, name: str, size: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so the window is made as tall."""
     SHOTS.mkdir(exist_ok=True)
     viewport = SIZES[size]
+    # Chat pages scroll in another element (the one that sticks to the bottom): take the tallest.
     height = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
-        ".map(e => e.scrollHeight))"
+        "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
     )
     page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 80, 8000)})
     page.wait_for_timeout(500)
@@ -228,7 +228,15 @@ def test_scheme_finder_splits_home_and_other_territories(
     elsewhere = text.split("Exemples d'autres territoires", 1)[1]
     assert "✔" not in elsewhere  # no green fit on a scheme the project cannot apply to
     assert "Montants" in elsewhere and " par projet" in elsewhere
-    assert "Contact" in text.split("Exemples d'autres territoires", 1)[0]
+    home_text = text.split("Exemples d'autres territoires", 1)[0]
+    # a local body's contact is the document's, or said plainly to be missing; never invented
+    assert "Contact : " in home_text
+    assert "non indiqué" not in home_text
+    hrefs = page.locator('[data-testid="stMain"] a').evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    relative = [h for h in hrefs if h and not h.startswith(("#", "/", "http", "mailto:"))]
+    assert relative == []  # a bare site name would be a link relative to the app
     shoot(page, "schemes", size)
     assert_accessible(page)
 

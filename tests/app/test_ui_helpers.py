@@ -186,7 +186,10 @@ def test_headlines_read_the_report_against_the_thresholds() -> None:
     wrong = figures["wrongly_abstained"]
     assert wrong.met is (wrong.value <= 0.03) and "au plus 3,0 %" in wrong.sentence()
     assert figures["exact_citations"].target is None
-    assert median_length({"answer_length": {"median": 412}}) == 412.0
+    # the evaluation writes length and citation precision under quality.all (AnswerResult)
+    written = {"quality": {"all": {"answer_chars_median": 412.0, "citation_precision": 0.8}}}
+    assert median_length(written) == 412.0
+    assert [h.label for h in headlines(written, {})] == ["Citations pertinentes"]
     assert median_length({}) is None
 
 
@@ -255,7 +258,8 @@ def test_the_vocabulary_is_read_from_the_records(tmp_path: Path) -> None:
     (tmp_path / "territories.yaml").write_text("- name: Niort\n  home: true\n- name: Lyon\n")
     vocabulary = load_vocabulary(Records(), tmp_path)
     assert vocabulary.ids("themes") == ["coopération", "insertion"]
-    assert vocabulary.ids("stages") == ["émergence", "développement"]
+    # the records carry no order of their own: alphabetical (a served vocabulary gives its order)
+    assert vocabulary.ids("stages") == ["développement", "émergence"]
     assert vocabulary.label("themes", "insertion") == "Insertion"
     assert vocabulary.home == "Niort" and vocabulary.territories_home_first() == ["Niort", "Lyon"]
     assert load_vocabulary(Records()).home is None
@@ -275,5 +279,5 @@ def test_the_served_vocabulary_gives_the_labels_of_the_values_records_use() -> N
     assert [(t.id, t.label) for t in vocabulary.themes] == [
         ("insertion", "Insertion par l'activité")
     ]
-    assert vocabulary.ids("stages") == ["émergence", "développement"]  # from the records
+    assert vocabulary.ids("stages") == ["développement", "émergence"]  # from the records
     assert vocabulary.home == "Lyon"
