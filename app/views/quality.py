@@ -88,6 +88,7 @@ with st.expander("Que veulent dire ces mesures ?"):
     )
 
 st.subheader("Évolution")
+INK = "#1f2330"  # Vega's default grey axis text is about 3.5:1 on white, under WCAG AA's 4.5:1
 rows = trend(read_history(REPORTS / "history.json"), report)
 if len(rows) >= 2:
     labels = {key: label for key, label, _e, _h in HEADLINES}
@@ -102,9 +103,18 @@ if len(rows) >= 2:
                 "revision:N",
                 title="Révision (de la plus ancienne à la plus récente)",
                 sort=list(frame["revision"]),
+                axis=alt.Axis(labelColor=INK, titleColor=INK),
             ),
-            y=alt.Y("valeur:Q", title="Part des questions", axis=alt.Axis(format="%")),
-            color=alt.Color("mesure:N", title="Mesure", legend=alt.Legend(orient="bottom")),
+            y=alt.Y(
+                "valeur:Q",
+                title="Part des questions",
+                axis=alt.Axis(format="%", labelColor=INK, titleColor=INK),
+            ),
+            color=alt.Color(
+                "mesure:N",
+                title="Mesure",
+                legend=alt.Legend(orient="bottom", labelColor=INK, titleColor=INK),
+            ),
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
     )
