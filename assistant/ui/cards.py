@@ -175,3 +175,10 @@ def site_url(website: str) -> str:
     such a bare name would otherwise be a link relative to the app's own address."""
     website = website.strip()
     return website if _SCHEME.match(website) else f"https://{website}"
+
+
+def concerns(match: Mapping[str, Any], *, open_to_project: bool) -> list[str]:
+    """What may not fit, without the restriction shown above it for a scheme the project
+    cannot apply to (the finder gives the restriction as a concern too)."""
+    shown = match.get("restriction") if not open_to_project else None
+    return [c for c in match.get("may_not_fit", []) if not shown or fold(c) != fold(str(shown))]

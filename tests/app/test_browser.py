@@ -208,6 +208,7 @@ def test_search_cards_and_an_unknown_filter_value(page: Page, app_url: str, size
     warning = page.get_by_text("Aucun axe « Z.9 » dans le corpus", exact=False)
     expect(warning).to_be_visible(timeout=WAIT_MS)
     assert "Valeurs possibles : A, A.1" in warning.inner_text()
+    assert "Choose" not in page.locator('[data-testid="stMain"]').inner_text()  # filters in French
 
 
 def test_scheme_finder_splits_home_and_other_territories(
@@ -228,6 +229,7 @@ def test_scheme_finder_splits_home_and_other_territories(
     elsewhere = text.split("Exemples d'autres territoires", 1)[1]
     assert "✔" not in elsewhere  # no green fit on a scheme the project cannot apply to
     assert "Montants" in elsewhere and " par projet" in elsewhere
+    assert "Choose" not in text  # Streamlit's English placeholder
     home_text = text.split("Exemples d'autres territoires", 1)[0]
     # a local body's contact is the document's, or said plainly to be missing; never invented
     assert "Contact : " in home_text

@@ -10,6 +10,7 @@ from assistant.ui.cards import (
     amount_lines,
     amount_notes,
     best_sentence,
+    concerns,
     contact_text,
     result_card,
     site_url,
@@ -281,3 +282,10 @@ def test_the_served_vocabulary_gives_the_labels_of_the_values_records_use() -> N
     ]
     assert vocabulary.ids("stages") == ["développement", "émergence"]  # from the records
     assert vocabulary.home == "Lyon"
+
+
+def test_a_restriction_shown_above_is_not_repeated_among_the_concerns() -> None:
+    match = {"restriction": "réservé au territoire de T", "may_not_fit": [
+        "Réservé au territoire de T", "plafond sous le montant demandé"]}  # fmt: skip
+    assert concerns(match, open_to_project=False) == ["plafond sous le montant demandé"]
+    assert len(concerns(match, open_to_project=True)) == 2  # no restriction line shown then
