@@ -105,9 +105,12 @@ def shoot(page: Page, name: str, size: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so the window is made as tall."""
     SHOTS.mkdir(exist_ok=True)
     viewport = SIZES[size]
-    # Chat pages scroll in another element (the one that sticks to the bottom): take the tallest.
+    # Chat pages scroll in another element (the one that sticks to the bottom): take the tallest
+    # of the elements that scroll.
     height = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+        """Math.max(...[...document.querySelectorAll('*')]
+               .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+               .map(e => e.scrollHeight), document.documentElement.scrollHeight)"""
     )
     page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 80, 8000)})
     page.wait_for_timeout(500)
@@ -280,9 +283,12 @@ def test_quality_reads_in_words_with_trend_and_failing_questions(
 
 
 def test_document_view_opens_at_the_cited_passage(page: Page, app_url: str, size: str) -> None:
-    text = (REPO / "corpus" / "documents").glob("*.md")
-    name = sorted(p.name for p in text)[0]
-    visit(page, f"{app_url}/document?doc={name}&start=0&end=40")
+    path = sorted((REPO / "corpus" / "documents").glob("*.md"))[0]
+    text = path.read_text(encoding="utf-8")
+    # a passage as citations give one: the document's first paragraph of text
+    line = next(ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+    start = text.index(line)
+    visit(page, f"{app_url}/document?doc={path.name}&start={start}&end={start + len(line)}")
     expect(page.get_by_text("Passage cité", exact=True)).to_be_visible(timeout=WAIT_MS)
     shoot(page, "document", size)
     assert_accessible(page)
