@@ -96,7 +96,7 @@ if len(rows) >= 2:
     long = frame.melt(id_vars=["revision", "created_at"], var_name="mesure", value_name="valeur")
     long = long.dropna().assign(mesure=lambda f: f["mesure"].map(labels))
     chart = (
-        alt.Chart(long, title="Mesures par révision évaluée")
+        alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X(
@@ -113,11 +113,16 @@ if len(rows) >= 2:
             color=alt.Color(
                 "mesure:N",
                 title="Mesure",
-                legend=alt.Legend(orient="bottom", labelColor=INK, titleColor=INK),
+                # one entry a line: on a phone a row of three is cut at the right edge
+                legend=alt.Legend(
+                    orient="bottom", direction="vertical", labelColor=INK, titleColor=INK
+                ),
             ),
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
     )
+    # the title as page text: Vega's canvas title lost its accents in Chromium
+    st.markdown("**Mesures par révision évaluée**")
     st.altair_chart(chart, width="stretch")
     with st.expander("Tableau de l'évolution"):
         st.table(
@@ -153,7 +158,7 @@ for row in shown:
         if row["answer"]:
             st.markdown("**Réponse donnée lors de l'évaluation** :")
             st.text(str(row["answer"]))
-        elif st.button("Voir la réponse de l'assistant aujourd'hui", key=f"ask-{row['id']}"):
+        elif st.button("Voir la réponse de l'assistant", key=f"ask-{row['id']}"):
             try:
                 final = next(
                     (

@@ -268,7 +268,8 @@ def test_quality_reads_in_words_with_trend_and_failing_questions(
 ) -> None:
     visit(page, f"{app_url}/quality")
     expect(page.get_by_text("Réponses complètes").first).to_be_visible(timeout=WAIT_MS)
-    for words in ("Refus justifiés", "Refus à tort", "objectif", "Évolution", "Questions en échec"):
+    for words in ("Refus justifiés", "Refus à tort", "objectif", "Évolution", "Questions en échec",
+                  "Mesures par révision évaluée"):  # fmt: skip
         expect(page.get_by_text(words, exact=False).first).to_be_visible()
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "recall@1" not in text and "mrr@10" not in text
@@ -290,6 +291,7 @@ def test_document_view_opens_at_the_cited_passage(page: Page, app_url: str, size
     start = text.index(line)
     visit(page, f"{app_url}/document?doc={path.name}&start={start}&end={start + len(line)}")
     expect(page.get_by_text("Passage cité", exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert "caractères" not in page.locator('[data-testid="stMain"]').inner_text()  # no offsets
     shoot(page, "document", size)
     assert_accessible(page)
 
