@@ -120,6 +120,7 @@ if len(rows) >= 2:
             ),
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
+        .properties(height=240)  # the y title, written along the axis, fits on a phone
     )
     # the title as page text: Vega's canvas title lost its accents in Chromium
     st.markdown("**Mesures par révision évaluée**")
