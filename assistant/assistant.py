@@ -162,11 +162,14 @@ class Assistant:
         return self.schemes.match(query, top_k=top_k)
 
     def profile_summary(self) -> dict[str, Any]:
-        """What a front end shows of the corpus: title, home territory, covered territories."""
+        """What a front end shows of the corpus: title, what it is, home territory, covered
+        territories and the questions to suggest."""
         return {
             "title": self.profile.title,
             "home_territory": self.profile.home_territory,
             "corpus_label": self.profile.corpus_label,
+            "corpus_description": self.profile.corpus_description,
+            "examples": list(self.profile.examples),
             "territories": self.gazetteer.names(),
         }
 

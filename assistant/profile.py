@@ -115,6 +115,10 @@ class Profile(_Frozen):
         default="les documents de stratégie ESS d'un territoire",
         description="What the corpus is, for the language model's instructions and the API docs.",
     )
+    examples: list[str] = Field(
+        default_factory=list,
+        description="Questions the chat suggests before the first one, in the corpus' words.",
+    )
     support_actor_type: str = Field(
         default="accompagnement",
         description="The actor type (vocabulary.yaml) of the local bodies that support projects.",

@@ -16,20 +16,12 @@ from assistant.ui.chat import (
 )
 from assistant.ui.client import ClientError
 from assistant.ui.feedback import FeedbackError
-from assistant.ui.state import client, feedback_store, records_by_id
+from assistant.ui.state import client, feedback_store, profile, records_by_id
 from assistant.ui.text import conversation_markdown, escape_markdown
 
-EXAMPLES = [
-    "Quelles actions soutiennent l'économie circulaire ?",
-    "Qui pilote la feuille de route et à quelle fréquence ?",
-    "Quels dispositifs existent pour trouver des locaux à bas prix ?",
-    "Combien rapporte le prix nantais de l'innovation sociale ?",
-]
-
-st.title("Assistant ESS")
-st.caption(
-    "Questions sur la feuille de route ESS et innovation sociale 2023-2026 et son benchmark."
-)
+corpus = profile()
+st.title(corpus["title"])
+st.caption(f"Questions sur {corpus['corpus_description']}.")
 messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
 votes: dict[int, dict[str, Any]] = st.session_state.setdefault("votes", {})
 asked: str | None = st.session_state.pop("ask_next", None)
@@ -143,9 +135,10 @@ for index, message in enumerate(messages):
             st.markdown(escape_markdown(message["content"]))
 
 question = st.chat_input("Posez votre question sur l'ESS…") or asked
-if not messages and question is None:
+examples: list[str] = corpus.get("examples") or []
+if not messages and question is None and examples:
     st.markdown("**Exemples de questions :**")
-    for example in EXAMPLES:
+    for example in examples:
         if st.button(example, key=f"example-{example}"):
             question = example
 

@@ -40,7 +40,7 @@ if shown is None:
         st.warning("Le passage demandé n'est pas dans ce document ; voici le document entier.")
     paragraphs(document.text)
 else:
-    st.caption(f"Passage cité (caractères {start}–{end}), avec son contexte.")
+    st.caption("Le passage cité est encadré, avec le texte qui l’entoure.")
     paragraphs(shown.before)
     with st.container(border=True):
         st.markdown("**Passage cité**")

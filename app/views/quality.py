@@ -12,6 +12,7 @@ import streamlit as st
 from assistant.ui.client import ClientError
 from assistant.ui.quality import (
     HEADLINES,
+    QUESTION_KINDS,
     failing,
     headlines,
     load_yaml,
@@ -64,7 +65,16 @@ for number, figure in enumerate(figures):
     )
 length = median_length(answers)
 if length is not None:
-    st.metric("Longueur médiane des réponses", f"{length:g}")
+    st.metric(
+        "Longueur médiane des réponses",
+        f"{length:g} caractères".replace(".", ","),
+        help="La moitié des réponses est plus courte, l'autre plus longue.",
+    )
+else:
+    st.caption(
+        "Longueur médiane et citations pertinentes : pas encore dans ce rapport ; "
+        "la prochaine évaluation (make eval) les ajoute."
+    )
 for figure in figures:
     st.markdown(f"- {figure.sentence()}")
 
@@ -78,6 +88,7 @@ with st.expander("Que veulent dire ces mesures ?"):
     )
 
 st.subheader("Évolution")
+INK = "#1f2330"  # Vega's default grey axis text is about 3.5:1 on white, under WCAG AA's 4.5:1
 rows = trend(read_history(REPORTS / "history.json"), report)
 if len(rows) >= 2:
     labels = {key: label for key, label, _e, _h in HEADLINES}
@@ -85,19 +96,34 @@ if len(rows) >= 2:
     long = frame.melt(id_vars=["revision", "created_at"], var_name="mesure", value_name="valeur")
     long = long.dropna().assign(mesure=lambda f: f["mesure"].map(labels))
     chart = (
-        alt.Chart(long, title="Mesures par révision évaluée")
+        alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X(
                 "revision:N",
                 title="Révision (de la plus ancienne à la plus récente)",
                 sort=list(frame["revision"]),
+                axis=alt.Axis(labelColor=INK, titleColor=INK),
             ),
-            y=alt.Y("valeur:Q", title="Part des questions", axis=alt.Axis(format="%")),
-            color=alt.Color("mesure:N", title="Mesure", legend=alt.Legend(orient="bottom")),
+            y=alt.Y(
+                "valeur:Q",
+                title="Part des questions",
+                axis=alt.Axis(format="%", labelColor=INK, titleColor=INK),
+            ),
+            color=alt.Color(
+                "mesure:N",
+                title="Mesure",
+                # one entry a line: on a phone a row of three is cut at the right edge
+                legend=alt.Legend(
+                    orient="bottom", direction="vertical", labelColor=INK, titleColor=INK
+                ),
+            ),
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
+        .properties(height=240)  # the y title, written along the axis, fits on a phone
     )
+    # the title as page text: Vega's canvas title lost its accents in Chromium
+    st.markdown("**Mesures par révision évaluée**")
     st.altair_chart(chart, width="stretch")
     with st.expander("Tableau de l'évolution"):
         st.table(
@@ -112,11 +138,17 @@ st.subheader("Questions en échec")
 gold = load_yaml(EVALS / "gold.yaml") or []
 failures = failing(answers, gold)
 kinds = sorted({row["kind"] for row in failures})
-chosen = st.multiselect("Type de question", kinds, default=kinds)
+chosen = st.multiselect(
+    "Type de question",
+    kinds,
+    default=kinds,
+    format_func=lambda kind: QUESTION_KINDS.get(kind, kind),
+)
 shown = [row for row in failures if row["kind"] in chosen]
 st.caption(f"{len(shown)} question(s) sur {len(failures)} en échec.")
 for row in shown:
-    with st.expander(f"{row['id']} · {row['kind']} · {row['problem']} — {row['question']}"):
+    kind = QUESTION_KINDS.get(row["kind"], row["kind"])
+    with st.expander(f"{row['id']} · {kind} · {row['problem']} — {row['question']}"):
         facts = [
             f"✗ {escape_markdown(f)} (manquant)"
             if f in row["missing"]
@@ -127,7 +159,7 @@ for row in shown:
         if row["answer"]:
             st.markdown("**Réponse donnée lors de l'évaluation** :")
             st.text(str(row["answer"]))
-        elif st.button("Voir la réponse de l'assistant aujourd'hui", key=f"ask-{row['id']}"):
+        elif st.button("Voir la réponse de l'assistant", key=f"ask-{row['id']}"):
             try:
                 final = next(
                     (

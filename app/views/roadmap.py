@@ -11,10 +11,12 @@ import streamlit as st
 from assistant.ui.state import client
 from assistant.ui.text import escape_markdown
 
-st.title("Feuille de route ESS 2023-2026")
+st.title("Feuille de route")
 axes = client().records("axe")
 actions = client().records("action")
 titles = {axis["id"]: axis["title"] for axis in axes}
+# Vega's default grey axis text is about 3.5:1 on white; #1f2330 is above 15:1 (WCAG AA: 4.5:1).
+INK: dict[str, Any] = {"labelColor": "#1f2330", "titleColor": "#1f2330", "labelFontSize": 12}
 
 
 def bar_chart(frame: pd.DataFrame, label: str, title: str, *, selectable: bool) -> alt.Chart:
@@ -23,8 +25,8 @@ def bar_chart(frame: pd.DataFrame, label: str, title: str, *, selectable: bool) 
         alt.Chart(frame, title=title)
         .mark_bar(color="#0b5cad")
         .encode(
-            x=alt.X("actions:Q", title="Nombre d'actions", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=0)),
+            x=alt.X("actions:Q", title="Nombre d'actions", axis=alt.Axis(tickMinStep=1, **INK)),
+            y=alt.Y(f"{label}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=0, **INK)),
             tooltip=[
                 alt.Tooltip(f"{label}:N", title=label.capitalize()),
                 alt.Tooltip("actions:Q", title="Actions"),

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.ui.cards import amount_lines, amount_notes
+from assistant.ui.cards import amount_lines, amount_notes, concerns, contact_text, site_url
 from assistant.ui.chat import passage_link
 from assistant.ui.client import ClientError
 from assistant.ui.state import client, records_by_kind, vocabulary
@@ -29,7 +29,10 @@ with st.form("projet"):
         format_func=lambda v: "(non précisé)" if v is None else vocab.label("stages", v),
     )
     needs = st.multiselect(
-        "Besoins", vocab.ids("needs"), format_func=lambda v: vocab.label("needs", v)
+        "Besoins",
+        vocab.ids("needs"),
+        format_func=lambda v: vocab.label("needs", v),
+        placeholder="Choisir un ou plusieurs besoins",
     )
     amount = st.number_input("Montant recherché (€)", min_value=0, step=1000, value=0)
     submitted = st.form_submit_button("Trouver des dispositifs", type="primary")
@@ -61,7 +64,7 @@ def show(match: dict[str, Any], *, open_to_project: bool) -> None:
         restriction = match.get("restriction")
         if restriction and not open_to_project:
             st.markdown(f"⛔ {escape_markdown(restriction)}")
-        for concern in match["may_not_fit"]:
+        for concern in concerns(match, open_to_project=open_to_project):
             st.markdown(f"⚠️ {escape_markdown(concern)}")
         for note in match.get("notes", []) or []:
             st.caption(escape_markdown(str(note)))
@@ -81,13 +84,9 @@ def show(match: dict[str, Any], *, open_to_project: bool) -> None:
         contact = match.get("contact") or record.get("contact")
         website = match.get("website") or record.get("website")
         if match["kind"] == "acteur" or contact or website:
-            st.markdown(
-                f"**Contact** : {escape_markdown(contact)}"
-                if contact
-                else "**Contact** : non indiqué par le document"
-            )
+            st.markdown(f"**Contact** : {escape_markdown(contact_text(contact))}")
             if website:
-                st.link_button("Site web", website, help=f"Site de {match['name']}")
+                st.markdown(f"**Site** : [{escape_markdown(website)}]({site_url(website)})")
             source = record.get("source")
             if source and match["kind"] == "acteur":
                 st.markdown(f"[Ce qu'en dit le document]({passage_link(source)})")

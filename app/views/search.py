@@ -17,23 +17,34 @@ query = st.text_input(
     value=params.get("q", ""),
     placeholder="ex. locaux pas chers pour une association",
 )
+CHOOSE = "Choisir…"  # Streamlit's own placeholder is English ("Choose options")
 with st.expander("Filtres", expanded=bool(set(params) - {"q"})):
     left, right = st.columns(2)
     kinds = left.multiselect(
-        "Type de résultat", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__
+        "Type de résultat",
+        list(KIND_LABELS),
+        format_func=KIND_LABELS.__getitem__,
+        placeholder=CHOOSE,
     )
     axis = right.text_input("Axe (ex. B ou B.2)", value=params.get("axe", ""))
     themes = left.multiselect(
-        "Thème", vocab.ids("themes"), format_func=lambda v: vocab.label("themes", v)
+        "Thème",
+        vocab.ids("themes"),
+        format_func=lambda v: vocab.label("themes", v),
+        placeholder=CHOOSE,
     )
-    territories = right.multiselect("Territoire", vocab.ids("territories"))
+    territories = right.multiselect("Territoire", vocab.ids("territories"), placeholder=CHOOSE)
     scheme_types = left.multiselect(
         "Type de dispositif",
         vocab.ids("scheme_types"),
         format_func=lambda v: vocab.label("scheme_types", v),
+        placeholder=CHOOSE,
     )
     stages = right.multiselect(
-        "Stade du projet", vocab.ids("stages"), format_func=lambda v: vocab.label("stages", v)
+        "Stade du projet",
+        vocab.ids("stages"),
+        format_func=lambda v: vocab.label("stages", v),
+        placeholder=CHOOSE,
     )
     top_k = st.slider("Nombre de résultats", 1, 30, 8)
 

@@ -41,6 +41,7 @@ VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
     "acteurs": {"type": "actor_types", "themes": "themes"},
 }
 RECORD_SUFFIXES = {".yaml", ".yml", ".json"}
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass
@@ -116,6 +117,8 @@ def load_catalog(
             catalog.spans[(UNIT_KIND[kind], record_id)] = _locate(
                 path, record_id, source, documents, locators
             )
+            if isinstance(record, Acteur):
+                _check_reach(path, record)
             target[record_id] = record
         catalog.files.append(path.name)
     _check_links(catalog)
@@ -195,6 +198,19 @@ def _locate(
         )
     locator = locators.setdefault(document.name, SectionLocator(document.text))
     return SourceSpan(document.name, locator.section_at(start), start, start + len(source.quote))
+
+
+def _check_reach(path: Path, actor: Acteur) -> None:
+    """An actor's site and the addresses in its contact are the document's: each is in its quote,
+    so that no one is sent to a site or an address the document does not give."""
+    given = [actor.website] if actor.website else []
+    given += _EMAIL.findall(actor.contact or "")
+    for value in given:
+        if value.lower() not in actor.source.quote.lower():
+            raise CorpusError(
+                f"{path}: record {actor.id}: {value!r} is not in its quote",
+                hint="quote the passage that gives this site or address, or leave the field empty",
+            )
 
 
 def _check_links(catalog: RecordCatalog) -> None:

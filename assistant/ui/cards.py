@@ -159,3 +159,26 @@ def amount_notes(notes: Sequence[str]) -> tuple[list[str], list[str]]:
     """The document's amount notes split into those that state an amount and the others."""
     stated = [n for n in notes if _AMOUNT.search(n)]
     return stated, [n for n in notes if not _AMOUNT.search(n)]
+
+
+NO_CONTACT = "non précisé dans le document"
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def contact_text(contact: str | None) -> str:
+    """How to reach a body as the document gives it, or plainly that it gives nothing."""
+    return " ".join((contact or "").split()) or NO_CONTACT
+
+
+def site_url(website: str) -> str:
+    """A link for a site, also when the document names it without its scheme (``exemple.org``):
+    such a bare name would otherwise be a link relative to the app's own address."""
+    website = website.strip()
+    return website if _SCHEME.match(website) else f"https://{website}"
+
+
+def concerns(match: Mapping[str, Any], *, open_to_project: bool) -> list[str]:
+    """What may not fit, without the restriction shown above it for a scheme the project
+    cannot apply to (the finder gives the restriction as a concern too)."""
+    shown = match.get("restriction") if not open_to_project else None
+    return [c for c in match.get("may_not_fit", []) if not shown or fold(c) != fold(str(shown))]

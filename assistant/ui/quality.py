@@ -49,6 +49,14 @@ HEADLINES: list[tuple[str, str, str, bool]] = [
         True,
     ),
 ]
+# The gold set's kinds of question (evals/gold.yaml), as a maintainer reads them.
+QUESTION_KINDS = {
+    "factoid": "fait précis",
+    "list": "liste",
+    "comparison": "comparaison",
+    "scheme": "dispositif pour un projet",
+    "unanswerable": "sans réponse dans le corpus",
+}
 TREND_KEYS = [
     "answered_with_key_facts",
     "abstained_on_unanswerable",
@@ -99,9 +107,10 @@ def targets(thresholds: Mapping[str, Any]) -> dict[str, tuple[float, bool]]:
 def headlines(answers: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[Headline]:
     """The headline figures the report has, each with its target when one is set."""
     goal = targets(thresholds)
+    figures = overall(answers)
     out = []
     for key, label, explanation, higher in HEADLINES:
-        value = answers.get(key)
+        value = figures.get(key)
         if not isinstance(value, int | float):
             continue
         target = goal.get(key, (None, higher))[0]
@@ -109,17 +118,17 @@ def headlines(answers: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list
     return out
 
 
+def overall(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The report's overall figures: its top-level ones and those of its "quality" section
+    for all questions (answer length, citation precision), as the evaluation writes them."""
+    quality = answers.get("quality") or {}
+    return {**(quality.get("all") or {} if isinstance(quality, Mapping) else {}), **answers}
+
+
 def median_length(answers: Mapping[str, Any]) -> float | None:
-    """The median answer length in words or characters, when the report has it."""
-    for key in ("answer_length", "answer_length_words", "answer_words", "length"):
-        value = answers.get(key)
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, Mapping):
-            for inner in ("median", "p50", "median_words", "median_chars"):
-                if isinstance(value.get(inner), int | float):
-                    return float(value[inner])
-    return None
+    """The median answer length in characters, when the report has it."""
+    value = overall(answers).get("answer_chars_median")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def history_entry(report: Mapping[str, Any]) -> dict[str, Any] | None:

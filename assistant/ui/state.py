@@ -28,6 +28,12 @@ def vocabulary() -> Vocabulary:
 
 
 @st.cache_resource
+def profile() -> dict[str, Any]:
+    """What the corpus is and the questions to suggest (the service's /profile)."""
+    return client().profile()
+
+
+@st.cache_resource
 def records_by_id() -> dict[str, dict[str, Any]]:
     """Every record by id (axes, actions, schemes, actors), for titles and follow-ups."""
     return {

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.config import Settings
+from assistant.profile import load_profile
 from assistant.ui.feedback import FeedbackStore
 from assistant.ui.text import conversation_markdown, escape_markdown, highlight
 from tests.conftest import REPO, index_env
@@ -46,6 +47,15 @@ def test_chat_suggests_questions_then_answers_with_chips_and_one_sources_panel()
     assert any(b.label.startswith("Quelles autres actions") for b in app.button)
     app.chat_input[0].set_value("et lesquelles concernent l'alimentation ?").run()
     assert len(app.session_state["messages"]) == 4
+
+
+def test_chat_suggests_the_profiles_questions_and_names_the_corpus_from_it() -> None:
+    corpus = load_profile(REPO / "corpus" / "profile.yaml")
+    app = page("chat.py").run()
+    assert app.title[0].value == corpus.title
+    assert app.caption[0].value == f"Questions sur {corpus.corpus_description}."
+    labels = [b.label for b in app.button]
+    assert corpus.examples and all(example in labels for example in corpus.examples)
 
 
 def test_chat_marks_an_abstention() -> None:

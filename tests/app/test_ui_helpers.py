@@ -10,7 +10,10 @@ from assistant.ui.cards import (
     amount_lines,
     amount_notes,
     best_sentence,
+    concerns,
+    contact_text,
     result_card,
+    site_url,
     unknown_filter_values,
 )
 from assistant.ui.chat import (
@@ -156,6 +159,15 @@ def test_amounts_are_named_with_their_period_and_sentences_that_are_not_amounts_
     assert other == ["Le jury peut se réserver la possibilité de désigner"]
 
 
+def test_a_contact_is_the_documents_or_said_to_be_missing_and_a_bare_site_becomes_a_link() -> None:
+    assert contact_text(None) == "non précisé dans le document"
+    assert contact_text("  ") == "non précisé dans le document"
+    assert contact_text("Dossier à x@y.fr ;\n RDV") == "Dossier à x@y.fr ; RDV"
+    assert site_url("exemple.org") == "https://exemple.org"  # not a link relative to the app
+    assert site_url("https://www.exemple.org/aap") == "https://www.exemple.org/aap"
+    assert site_url("http://exemple.org") == "http://exemple.org"
+
+
 def test_an_excerpt_frames_the_passage_at_line_boundaries() -> None:
     text = "ligne un\nligne deux avec le passage cité ici\nligne trois\n"
     start = text.index("passage")
@@ -175,7 +187,10 @@ def test_headlines_read_the_report_against_the_thresholds() -> None:
     wrong = figures["wrongly_abstained"]
     assert wrong.met is (wrong.value <= 0.03) and "au plus 3,0 %" in wrong.sentence()
     assert figures["exact_citations"].target is None
-    assert median_length({"answer_length": {"median": 412}}) == 412.0
+    # the evaluation writes length and citation precision under quality.all (AnswerResult)
+    written = {"quality": {"all": {"answer_chars_median": 412.0, "citation_precision": 0.8}}}
+    assert median_length(written) == 412.0
+    assert [h.label for h in headlines(written, {})] == ["Citations pertinentes"]
     assert median_length({}) is None
 
 
@@ -244,7 +259,8 @@ def test_the_vocabulary_is_read_from_the_records(tmp_path: Path) -> None:
     (tmp_path / "territories.yaml").write_text("- name: Niort\n  home: true\n- name: Lyon\n")
     vocabulary = load_vocabulary(Records(), tmp_path)
     assert vocabulary.ids("themes") == ["coopération", "insertion"]
-    assert vocabulary.ids("stages") == ["émergence", "développement"]
+    # the records carry no order of their own: alphabetical (a served vocabulary gives its order)
+    assert vocabulary.ids("stages") == ["développement", "émergence"]
     assert vocabulary.label("themes", "insertion") == "Insertion"
     assert vocabulary.home == "Niort" and vocabulary.territories_home_first() == ["Niort", "Lyon"]
     assert load_vocabulary(Records()).home is None
@@ -264,5 +280,12 @@ def test_the_served_vocabulary_gives_the_labels_of_the_values_records_use() -> N
     assert [(t.id, t.label) for t in vocabulary.themes] == [
         ("insertion", "Insertion par l'activité")
     ]
-    assert vocabulary.ids("stages") == ["émergence", "développement"]  # from the records
+    assert vocabulary.ids("stages") == ["développement", "émergence"]  # from the records
     assert vocabulary.home == "Lyon"
+
+
+def test_a_restriction_shown_above_is_not_repeated_among_the_concerns() -> None:
+    match = {"restriction": "réservé au territoire de T", "may_not_fit": [
+        "Réservé au territoire de T", "plafond sous le montant demandé"]}  # fmt: skip
+    assert concerns(match, open_to_project=False) == ["plafond sous le montant demandé"]
+    assert len(concerns(match, open_to_project=True)) == 2  # no restriction line shown then

@@ -176,3 +176,18 @@ def test_a_profile_or_vocabulary_that_is_not_a_mapping_is_refused_naming_it(
     with pytest.raises(CorpusError, match=r"data\.yaml: must be a mapping"):
         loader(path)  # type: ignore[operator]
     assert loader(tmp_path / "absent.yaml") is not None  # type: ignore[operator]  # defaults
+
+
+def test_an_actors_site_or_address_must_be_in_its_quote(tmp_path: Path) -> None:
+    document = load_document(ROADMAP)
+    quote = "ATIS, ADEFIP (jadopteunprojet.com) et la CRESS nouvelle Aquitaine"
+    row = {"id": "adefip", "name": "ADEFIP", "type": "accompagnement", "role": "x",
+           "territory": "T", "website": "jadopteunprojet.com",
+           "source": {"document": document.name, "quote": quote}}  # fmt: skip
+    catalog = load_catalog(_write(tmp_path, "acteurs.yaml", [row]), {document.name: document})
+    assert catalog.acteurs["adefip"].website == "jadopteunprojet.com"
+    for invented in ({"website": "atis.example.org"}, {"contact": "Écrire à atis@example.org"}):
+        records = _write(tmp_path, "acteurs.yaml", [{**row, **invented}])
+        with pytest.raises(CorpusError, match="is not in its quote") as error:
+            load_catalog(records, {document.name: document})
+        assert "example.org" in error.value.message and "adefip" in error.value.message
