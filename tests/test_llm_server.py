@@ -36,7 +36,8 @@ from tests.conftest import free_port
 pytestmark = pytest.mark.llm_server
 
 FACTOID = "Combien rapporte le prix nantais de l'innovation sociale ?"
-LIST = "Quelles actions soutiennent l'économie circulaire ?"
+# A question whose passages make a prompt well over a 512-token context (checked in the test).
+OVERLONG = "Quels dispositifs de financement existent dans les autres territoires ?"
 MAX_TOKENS = 96
 # SmolLM2's end of turn, <|im_end|>: banned where a test needs an answer still under way.
 END_OF_TURN = 2
@@ -170,13 +171,17 @@ def test_a_prompt_longer_than_the_context_is_trimmed_to_fit(
     with _own_server(port, n_ctx=512) as (url, _):
         settings = _settings(real_index_settings, url, llm_context_tokens=512, llm_max_tokens=64)
         assistant = Assistant.load(settings)
-        extractive = assistant.ask(LIST, generate=False)
+        extractive = assistant.ask(OVERLONG, generate=False)
         generator = ChatCompletionsGenerator(url, "smollm2", max_tokens=64, timeout=120.0)
-        whole = build_messages(extractive.resolved_question, extractive.citations, language="fr")
+        whole = build_messages(
+            extractive.resolved_question or OVERLONG, extractive.citations, language="fr"
+        )
+        estimate = sum(len(m["content"]) for m in whole) / CHARS_PER_TOKEN
+        assert estimate > 1.3 * 512, f"the test needs a prompt over the context ({estimate:.0f})"
         with pytest.raises(ContextLengthError, match="context"):
             generator.generate(whole)  # the whole prompt does not fit: the server refuses it
 
-        answer = assistant.ask(LIST)
+        answer = assistant.ask(OVERLONG)
         assert "context" not in (answer.notice or "")  # the trimmed prompt reached the model
         if answer.generator == "extractive":  # only the citation check may refuse it
             assert answer.notice is not None and "passage" in answer.notice
@@ -184,14 +189,14 @@ def test_a_prompt_longer_than_the_context_is_trimmed_to_fit(
         # A context set larger than the server's: the refused prompt is retried shorter.
         too_large = settings.model_copy(update={"llm_context_tokens": 1024})
         first = build_prompt(
-            extractive.resolved_question,
+            extractive.resolved_question or OVERLONG,
             extractive.citations,
             language="fr",
             max_chars=int((1024 - 64) * CHARS_PER_TOKEN),
         )
         with pytest.raises(ContextLengthError):
             generator.generate(first.messages)
-        retried = Assistant.load(too_large).ask(LIST)
+        retried = Assistant.load(too_large).ask(OVERLONG)
         assert "context" not in (retried.notice or "")
 
 
