@@ -355,9 +355,12 @@ def _cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
         )
     if not settings.service_url:
         require_build(settings.index_dir)  # a clear error before the server starts
+    # The upload box announces the service's own limit, not Streamlit's 200 MB (in MiB).
+    upload_mib = str(max(1, -(-settings.max_upload_bytes // 1_048_576)))
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port",
                str(args.port), "--server.address", args.host,
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
+               "--browser.gatherUsageStats", "false",
+               "--server.maxUploadSize", upload_mib]  # fmt: skip
     print(f"Assistant ESS: http://{args.host}:{args.port}")
     return _run_forwarding_signals(command)
 
