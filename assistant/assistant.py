@@ -29,9 +29,6 @@ from assistant.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_NOTICE_FR = "Le modèle de langage n'a pas pu répondre ({reason}) : réponse extractive."
-FALLBACK_NOTICE_EN = "The language model could not answer ({reason}): extractive answer."
-
 
 class RecordNotFoundError(AssistantError):
     """No record of that kind has that id."""
@@ -207,8 +204,9 @@ class Assistant:
 
     def _fallback(self, answer: Answer, error: GenerationError) -> Answer:
         logger.warning("generation failed, extractive answer returned: %s", error.message)
-        template = FALLBACK_NOTICE_EN if answer.language == "en" else FALLBACK_NOTICE_FR
-        notice = template.format(reason=error.message)
+        lexicon, language = self.answerer.lexicon, answer.language
+        reason = lexicon.line(language, f"failure_{error.failure}", **error.values)
+        notice = lexicon.line(language, "fallback", reason=reason)
         if answer.notice:
             notice = f"{notice} {answer.notice}"
         return replace(answer, notice=notice)

@@ -22,7 +22,11 @@ def test_citations_are_checked() -> None:
 
 @pytest.mark.parametrize(
     ("model", "message"),
-    [("bad", "do not exist: [42]"), ("slow", "did not answer within 1.0 s"), ("down", "503")],
+    [
+        ("bad", "sa réponse citait des passages qui n'existent pas"),
+        ("slow", "il n'a pas répondu dans les 1 s"),
+        ("down", "son serveur a renvoyé une erreur"),
+    ],
 )
 def test_a_failing_model_falls_back_to_the_extractive_answer_with_a_notice(
     real_index_settings: Settings, fake_llm_url: str, model: str, message: str
@@ -34,6 +38,7 @@ def test_a_failing_model_falls_back_to_the_extractive_answer_with_a_notice(
     answer = assistant.ask("Quelles actions soutiennent l'économie circulaire ?")
     assert answer.generator == "extractive"
     assert answer.notice is not None and message in answer.notice
+    assert answer.notice.startswith("Le modèle de langage n'a pas pu répondre")  # French, whole
     assert "A.1.3" in answer.text
     streamed = list(assistant.ask_stream("Quelles actions soutiennent l'économie circulaire ?"))
     assert streamed[-1].answer is not None and streamed[-1].answer.generator == "extractive"
@@ -46,3 +51,25 @@ def test_a_bad_url_is_a_configuration_error() -> None:
 
     with pytest.raises(ConfigurationError, match="must start with http"):
         ChatCompletionsGenerator("localhost:8000", "m")
+
+
+def test_every_kind_of_generation_failure_has_its_wording_in_each_language() -> None:
+    from typing import get_args
+
+    from assistant.answering.generate import Failure
+    from assistant.answering.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    for language in ("fr", "en"):
+        reasons = {lexicon.line(language, f"failure_{f}", seconds="3") for f in get_args(Failure)}
+        assert len(reasons) == len(get_args(Failure))  # one distinct reason a kind
+        notice = lexicon.line(language, "fallback", reason="x")
+        assert "(x)" in notice and ("extractive" in notice)
+    assert "3 s" in lexicon.line("fr", "failure_timeout", seconds="3")
+    assert check_failure("Oui.") == "uncited" and check_failure("Oui [9].") == "unknown_citations"
+
+
+def check_failure(text: str) -> str:
+    with pytest.raises(GenerationError) as caught:
+        check_citations(text, CITATIONS)
+    return caught.value.failure

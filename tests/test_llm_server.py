@@ -129,14 +129,17 @@ def test_a_streamed_answer_arrives_and_its_citation_numbers_are_checked(
     else:
         assert final.answer.generator == "extractive" and "reset" in kinds
         assert final.answer.notice is not None
-        reason = "do not exist" if cited else "without citing"
+        reason = "qui n'existent pas" if cited else "ne citait aucun passage"
         assert reason in final.answer.notice
         assert final.answer.text == extractive.text
 
 
 @pytest.mark.parametrize(
     ("stop", "reason"),
-    [(signal.SIGKILL, "hung up"), (signal.SIGSTOP, f"did not answer within {TIMEOUT} s")],
+    [
+        (signal.SIGKILL, "injoignable ou a coupé la connexion"),
+        (signal.SIGSTOP, f"il n'a pas répondu dans les {TIMEOUT:g} s"),
+    ],
     ids=["killed", "hung"],
 )
 def test_a_server_stopped_mid_answer_falls_back_to_the_extractive_answer(

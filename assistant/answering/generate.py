@@ -13,20 +13,39 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
 from assistant.errors import AssistantError, ConfigurationError
 from assistant.types import Citation
 
+Failure = Literal["timeout", "unreachable", "context", "empty", "uncited", "unknown_citations",
+                  "failed"]  # fmt: skip
+
 
 class GenerationError(AssistantError):
-    """The language model failed, timed out, or answered outside its sources."""
+    """The language model failed, timed out, or answered outside its sources. ``failure`` says
+    which, for the notice users read (the message, in English, is for the logs)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        failure: Failure = "failed",
+        values: dict[str, str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.failure: Failure = failure
+        self.values = values or {}  # what the notice's wording needs ("seconds")
 
 
 class ContextLengthError(GenerationError):
     """The prompt and the answer do not fit in the model's context window."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, failure="context", hint=hint)
 
 
 SYSTEM_FR = (
@@ -152,12 +171,17 @@ def check_citations(text: str, citations: Sequence[Citation]) -> str:
     numbers = {int(n) for n in _CITED.findall(text)}
     known = {c.number for c in citations}
     if not text.strip():
-        raise GenerationError("the language model returned an empty answer")
+        raise GenerationError("the language model returned an empty answer", failure="empty")
     if not numbers:
-        raise GenerationError("the language model answered without citing any passage")
+        raise GenerationError(
+            "the language model answered without citing any passage", failure="uncited"
+        )
     unknown = sorted(numbers - known)
     if unknown:
-        raise GenerationError(f"the language model cited passages that do not exist: {unknown}")
+        raise GenerationError(
+            f"the language model cited passages that do not exist: {unknown}",
+            failure="unknown_citations",
+        )
     return text.strip()
 
 
@@ -224,10 +248,11 @@ class ChatCompletionsGenerator:
             yield
         except httpx.TimeoutException as exc:
             message = f"the language model did not answer within {self.timeout} s"
-            raise GenerationError(message) from exc
+            seconds = {"seconds": f"{self.timeout:g}"}
+            raise GenerationError(message, failure="timeout", values=seconds) from exc
         except httpx.TransportError as exc:
             message = f"the language model's server could not be reached or hung up: {exc!r}"
-            raise GenerationError(message) from exc
+            raise GenerationError(message, failure="unreachable") from exc
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             raise GenerationError(f"the language model failed: {exc}") from exc
 

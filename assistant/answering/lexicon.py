@@ -24,7 +24,9 @@ NEEDS: tuple[Need, ...] = get_args(Need)
 FACT_KEYS = ("amount", "range_start", "outcome", "month", "day", "contact", "person", "place",
              "label", "ratio_base")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
-              "other_schemes", "notice_elsewhere")  # fmt: skip
+              "other_schemes", "notice_elsewhere", "fallback", *(
+                  f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
+                                           "uncited", "unknown_citations", "failed")))  # fmt: skip
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 
