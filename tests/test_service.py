@@ -343,3 +343,27 @@ def test_a_language_model_rewrites_the_answer_from_the_numbered_passages(
     tokens = "".join(json.loads(d)["text"] for k, d in events if k == "token")
     assert tokens.startswith("D'après la feuille de route")
     assert json.loads(events[-1][1])["generator"] == "llm:good"
+
+
+def test_a_streamed_answer_embeds_its_question_once(real_index_settings: Settings) -> None:
+    """The filter check before the stream searches nothing: one query encoding per answer."""
+    from fastapi.testclient import TestClient
+
+    from assistant.service.app import create_app
+
+    with TestClient(create_app(real_index_settings)) as client:
+        embedder = client.app.state.assistant.retriever.embedder  # type: ignore[attr-defined]
+        calls: list[str] = []
+        embed_query = embedder.embed_query
+
+        def counted(text: str) -> object:
+            calls.append(text)
+            return embed_query(text)
+
+        embedder.embed_query = counted
+        body = {"question": "Combien de bénévoles sur le territoire ?", "generate": False}
+        response = client.post("/ask/stream", json=body)
+        assert response.status_code == 200 and "event: answer" in response.text
+        assert len(calls) == 1, calls
+        refused = client.post("/ask/stream", json={"question": "x" * 2001})
+        assert refused.status_code == 422 and len(calls) == 1

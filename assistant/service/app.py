@@ -21,6 +21,8 @@ from assistant.answering.schemes import SchemeQuery
 from assistant.assistant import Assistant, RecordNotFoundError
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, InvalidQueryError
+from assistant.retrieval.filters import UnitFilter
+from assistant.retrieval.hybrid import check_query
 from assistant.service import openai_api
 from assistant.service.admin import add_admin_routes
 from assistant.service.feedback import add_feedback_routes
@@ -129,8 +131,10 @@ def _add_routes(app: FastAPI) -> None:
         response_class=StreamingResponse,
     )  # fmt: skip
     def ask_stream(body: AskRequest, assistant: AssistantDep) -> StreamingResponse:
-        # Check the filters before the stream starts, so a bad one is a 400, not a broken stream.
-        assistant.search(body.question, top_k=1, filters=body.filters.spec())
+        # Check the question and filters before the stream starts, so a bad one is a 400, not a
+        # broken stream (without searching: the question is embedded once, by the answer).
+        check_query(body.question)
+        UnitFilter(body.filters.spec())
         events = assistant.ask_stream(
             body.question, history=_history(body), filters=body.filters.spec()
         )
