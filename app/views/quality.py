@@ -15,6 +15,7 @@ from assistant.ui.quality import (
     QUESTION_KINDS,
     failing,
     headlines,
+    load_gold_questions,
     load_yaml,
     median_length,
     percent,
@@ -103,7 +104,7 @@ if len(rows) >= 2:
                 "revision:N",
                 title="Révision (de la plus ancienne à la plus récente)",
                 sort=list(frame["revision"]),
-                axis=alt.Axis(labelColor=INK, titleColor=INK),
+                axis=alt.Axis(labelColor=INK, titleColor=INK, labelAngle=-60),
             ),
             y=alt.Y(
                 "valeur:Q",
@@ -120,7 +121,9 @@ if len(rows) >= 2:
             ),
             tooltip=["revision", "mesure", alt.Tooltip("valeur:Q", format=".1%")],
         )
-        .properties(height=240)  # the y title, written along the axis, fits on a phone
+        # The height holds the plot *and* its axes and legend (the chart is fitted to its
+        # container): at 240 px the revision labels and the legend left the plot no height.
+        .properties(height=460)
     )
     # the title as page text: Vega's canvas title lost its accents in Chromium
     st.markdown("**Mesures par révision évaluée**")
@@ -135,8 +138,7 @@ else:
     st.caption("Un seul rapport : l'évolution apparaîtra après la prochaine évaluation.")
 
 st.subheader("Questions en échec")
-gold = load_yaml(EVALS / "gold.yaml") or []
-failures = failing(answers, gold)
+failures = failing(answers, load_gold_questions(EVALS))
 kinds = sorted({row["kind"] for row in failures})
 chosen = st.multiselect(
     "Type de question",

@@ -196,6 +196,13 @@ def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def load_gold_questions(evals: Path) -> list[dict[str, Any]]:
+    """Every question the evaluation scores: ``gold.yaml`` and each file of ``batches/``, as the
+    harness loads them (``assistant eval --batches``)."""
+    files = [evals / "gold.yaml", *sorted((evals / "batches").glob("*.yaml"))]
+    return [q for f in files for q in (load_yaml(f) or []) if isinstance(q, dict)]
+
+
 def rebuild_history(repo: Path, path: Path = HISTORY) -> list[dict[str, Any]]:
     """The headline figures of every committed evals/reports/latest.json (from git), into
     ``path``."""

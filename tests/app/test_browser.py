@@ -9,6 +9,7 @@ set), where a missing browser or axe-core fails the run.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -296,6 +297,14 @@ def test_quality_reads_in_words_with_trend_and_failing_questions(
         expect(page.get_by_text(words, exact=False).first).to_be_visible()
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "recall@1" not in text and "mrr@10" not in text
+    # The trend has a y scale (tick labels in %): a chart squeezed by its own axes and legend
+    # drew every point on one line with none. Each measure is in its legend.
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart.get_by_text("Réponses complètes")).to_be_attached()
+    chart_text = chart.inner_text()
+    assert len(re.findall(r"\d+\s?%", chart_text)) >= 3, chart_text
+    assert all(m in chart_text for m in ("Réponses complètes", "Refus justifiés", "Refus à tort"))
+    assert " · ? · " not in text  # every failed question has its kind (batches included)
     summary = page.locator("summary", has_text=" · ")
     failed = page.locator('[data-testid="stExpander"]').filter(has=summary).first
     expect(failed).to_be_visible()

@@ -25,7 +25,14 @@ from assistant.ui.chat import (
     with_chips,
 )
 from assistant.ui.documents import excerpt
-from assistant.ui.quality import failing, headlines, median_length, rebuild_history, trend
+from assistant.ui.quality import (
+    failing,
+    headlines,
+    load_gold_questions,
+    median_length,
+    rebuild_history,
+    trend,
+)
 from assistant.ui.vocabulary import Term, Vocabulary, load_vocabulary
 from tests.conftest import REPO
 
@@ -289,3 +296,24 @@ def test_a_restriction_shown_above_is_not_repeated_among_the_concerns() -> None:
         "Réservé au territoire de T", "plafond sous le montant demandé"]}  # fmt: skip
     assert concerns(match, open_to_project=False) == ["plafond sous le montant demandé"]
     assert len(concerns(match, open_to_project=True)) == 2  # no restriction line shown then
+
+
+def test_failing_questions_of_a_batch_have_their_question_and_kind(tmp_path: Path) -> None:
+    """The page reads gold.yaml and every batch, as the evaluation does: a failed question of a
+    batch is shown with its words and kind, not as « ? »."""
+    (tmp_path / "batches").mkdir()
+    (tmp_path / "gold.yaml").write_text(
+        '- {id: q1, question: "Quelles actions ?", kind: list, key_facts: [A.1.1]}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "batches" / "batch-02.yaml").write_text(
+        '- {id: h9, question: "Combien de bénévoles ?", kind: factoid, key_facts: [29 000]}\n',
+        encoding="utf-8",
+    )
+    misses = {"misses": [{"id": "h9", "missing": ["29 000"]}, {"id": "q1", "missing": []}]}
+    rows = {row["id"]: row for row in failing(misses, load_gold_questions(tmp_path))}
+    assert rows["h9"]["kind"] == "factoid" and rows["h9"]["question"] == "Combien de bénévoles ?"
+    assert rows["q1"]["kind"] == "list"
+    real = {row["kind"] for row in failing(
+        {"misses": [{"id": "h099"}]}, load_gold_questions(REPO / "evals"))}  # fmt: skip
+    assert real == {"unanswerable"}  # h099 is a question of batch 07
