@@ -94,13 +94,16 @@ def percent(value: float) -> str:
 
 
 def targets(thresholds: Mapping[str, Any]) -> dict[str, tuple[float, bool]]:
-    """The answer targets of evals/thresholds.yaml: key → (value, is a minimum)."""
+    """The answer targets of evals/thresholds.yaml: key → (value, is a minimum). The product's
+    goals (``goals``) where they are set, else the gate's minima (``answers``): the gate stops
+    regressions, the goals say what the answers should reach."""
     out: dict[str, tuple[float, bool]] = {}
-    for key, value in (thresholds.get("answers") or {}).items():
-        if str(key).startswith("max:"):
-            out[str(key)[4:]] = (float(value), False)
-        else:
-            out[str(key)] = (float(value), True)
+    for section in ("answers", "goals"):  # goals last: they win
+        for key, value in (thresholds.get(section) or {}).items():
+            if str(key).startswith("max:"):
+                out[str(key)[4:]] = (float(value), False)
+            else:
+                out[str(key)] = (float(value), True)
     return out
 
 

@@ -317,3 +317,16 @@ def test_failing_questions_of_a_batch_have_their_question_and_kind(tmp_path: Pat
     real = {row["kind"] for row in failing(
         {"misses": [{"id": "h099"}]}, load_gold_questions(REPO / "evals"))}  # fmt: skip
     assert real == {"unanswerable"}  # h099 is a question of batch 07
+
+
+def test_the_quality_page_measures_against_the_goals_not_the_gate() -> None:
+    thresholds = {
+        "answers": {"answered_with_key_facts": 0.72, "max:wrongly_abstained": 0.03},
+        "goals": {"answered_with_key_facts": 0.90},
+    }
+    figures = {f.key: f for f in headlines({"answered_with_key_facts": 0.733,
+                                            "wrongly_abstained": 0.013}, thresholds)}  # fmt: skip
+    assert figures["answered_with_key_facts"].target == 0.90
+    assert figures["answered_with_key_facts"].met is False
+    assert "objectif non atteint" in figures["answered_with_key_facts"].sentence()
+    assert figures["wrongly_abstained"].target == 0.03 and figures["wrongly_abstained"].met
