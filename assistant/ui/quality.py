@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from assistant.evaluation.gold import load_gold_set
+
 REPORTS = Path(__file__).resolve().parents[2] / "evals" / "reports"
 HISTORY = REPORTS / "history.json"
 
@@ -200,10 +202,10 @@ def load_yaml(path: Path) -> Any:
 
 
 def load_gold_questions(evals: Path) -> list[dict[str, Any]]:
-    """Every question the evaluation scores: ``gold.yaml`` and each file of ``batches/``, as the
-    harness loads them (``assistant eval --batches``)."""
-    files = [evals / "gold.yaml", *sorted((evals / "batches").glob("*.yaml"))]
-    return [q for f in files for q in (load_yaml(f) or []) if isinstance(q, dict)]
+    """Every question the evaluation scores (``gold.yaml`` and ``batches/``), loaded by the
+    harness's own loader, as plain mappings."""
+    questions = load_gold_set(evals / "gold.yaml", evals / "batches")
+    return [question.model_dump(mode="json") for question in questions]
 
 
 def rebuild_history(repo: Path, path: Path = HISTORY) -> list[dict[str, Any]]:
