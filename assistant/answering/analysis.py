@@ -28,6 +28,11 @@ Intent = Literal["list", "fact", "scheme", "comparison", "project", "out_of_scop
 _AMOUNT = re.compile(r"(\d{1,3}(?:[  .]\d{3})+|\d+)\s?(k€|k|000 €|€|euros?)", re.IGNORECASE)
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
+# The field of a scheme's card that holds a kind of fact.
+NEED_FIELDS: dict[Need, str] = {
+    "amount": "amounts", "date": "calendar", "day": "calendar", "contact": "contact",
+    "person": "contact",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class QuestionAnalysis:
     acronyms: tuple[str, ...]  # glossary terms named
     themes: tuple[str, ...]  # glossary terms' canonical forms, folded
     schemes: tuple[str, ...]  # ids of the schemes whose name the question gives
+    fields: frozenset[str]  # the fields of a scheme's card asked for (amounts, conditions…)
     salience: Salience
     wants_list: bool
     about_support: bool
@@ -129,6 +135,9 @@ class QuestionAnalyser:
         )
         schemes = tuple(self._schemes_named(question, salience))
         parts = tuple(self._parts(question))
+        fields = lexicon.fields_asked(folded) | {
+            NEED_FIELDS[p.need] for p in parts if p.need in NEED_FIELDS
+        }
         wants_list = bool(lexicon.list_cues.search(folded))
         about_support = bool(lexicon.support_cues.search(folded))
         project = self._project(folded) if lexicon.project_cues.search(folded) else None
@@ -158,6 +167,7 @@ class QuestionAnalyser:
             acronyms=acronyms,
             themes=tuple(fold(e.term) for e in entries),
             schemes=schemes,
+            fields=frozenset(fields),
             salience=salience,
             wants_list=wants_list,
             about_support=about_support,

@@ -405,10 +405,12 @@ class Evidence:
         full: bool,
         english: bool,
         kinds: frozenset[str] | None = None,
+        terms: frozenset[str] = frozenset(),
         brief_amounts: int = 3,
     ) -> list[str]:
-        """A scheme as a title line and, when ``full``, one bullet per kind of fact (only of
-        ``kinds`` when given)."""
+        """A scheme as a title line and, when ``full``, one bullet per kind of fact: only of
+        ``kinds`` when given, and the lines sharing one of ``terms`` (stems) whatever their
+        kind."""
         scheme = self.schemes.get(str(unit.metadata.get("record_id", "")))
         if scheme is None:
             return [f"- {self.item_line(draft, unit)}"]
@@ -423,7 +425,8 @@ class Evidence:
             return lines
         groups: dict[str, list[CardLine]] = {}
         for fact in facts:
-            if kinds is None or fact.kind in kinds:
+            shares = bool(terms & set(self.analyzer(fact.text)))
+            if kinds is None or fact.kind in kinds or shares:
                 groups.setdefault(fact.label, []).append(fact)
         lines += [f"- {label} : {cite_facts(draft, unit, kind)}" for label, kind in groups.items()]
         return lines

@@ -27,6 +27,8 @@ LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere"
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
                                            "uncited", "unknown_citations", "failed")))  # fmt: skip
+# The fields of a scheme's card a question may ask for (``card_fields``), as cards.py names them.
+CARD_FIELDS = ("amounts", "offers", "conditions", "sectors", "calendar", "contact", "partners")
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 
@@ -55,6 +57,7 @@ class Lexicon:
     project_cues: re.Pattern[str]
     stages: tuple[tuple[str, re.Pattern[str]], ...]
     project_needs: tuple[tuple[str, re.Pattern[str]], ...]
+    card_fields: tuple[tuple[str, re.Pattern[str]], ...]  # a card's field → the words asking it
     amount_need: str | None
     home_cues: re.Pattern[str]
     follow_opens: re.Pattern[str]
@@ -80,6 +83,10 @@ class Lexicon:
     def not_given_line(self, language: str, need: str | None, topic: str) -> str:
         table = self.not_given.get(language) or self.not_given["fr"]
         return table.get(need or "other", table["other"]).format(topic=topic)
+
+    def fields_asked(self, folded_question: str) -> frozenset[str]:
+        """The fields of a scheme's card the (folded) question asks for."""
+        return frozenset(name for name, cue in self.card_fields if cue.search(folded_question))
 
 
 @lru_cache(maxsize=4)
@@ -114,6 +121,13 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         needs.append((need, _compile(french_path, f"needs.{need}", rf"\b(?:{'|'.join(cues)})\b")))
     stages = _keyed(tables, "stages")
     project_needs = _keyed(tables, "project_needs")
+    card_fields = _keyed(tables, "card_fields")
+    for name, _ in card_fields:
+        if name not in CARD_FIELDS:
+            raise LexiconError(
+                f"{french_path}: card_fields.{name} is not a card field",
+                hint=f"use one of {', '.join(CARD_FIELDS)}",
+            )
     follow = [(path, table.get("follow_up") or {}) for path, table in tables.items()]
     opens = "|".join(
         c for p, f in follow for c in _strings(p, "follow_up.opens", f.get("opens", []))
@@ -154,6 +168,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         project_cues=merged("project_cues"),
         stages=stages,
         project_needs=project_needs,
+        card_fields=card_fields,
         amount_need=str(french["amount_need"]) if french.get("amount_need") else None,
         home_cues=merged("home_cues"),
         follow_opens=_compile(french_path, "follow_up.opens", rf"^(?:{opens})\b"),

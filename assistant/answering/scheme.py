@@ -1,12 +1,16 @@
-"""A question about a support scheme: the fact asked first if any, the scheme's card (kept
-short: what it is, amounts, what else it offers, conditions, calendar, contact), the close
-schemes in one line each, then only the passages' sentences that answer a part of the question.
-A question naming a territory gets that territory's schemes only."""
+"""A question about a support scheme: the fact asked first if any, then the scheme's card with
+the fields the question asks for (``QuestionAnalysis.fields``: its amounts, conditions,
+calendar, contact…) and the lines sharing what it asks about; the whole short card (what it is,
+amounts, what else it offers, conditions, calendar, contact) when it asks nothing in particular
+or describes a project. The close schemes, in one line each, only for someone looking for a
+scheme; then only the passages' sentences that answer. A question naming a territory gets that
+territory's schemes only."""
 
 from __future__ import annotations
 
 from assistant.answering.context import Context
 from assistant.answering.evidence import distinct, is_scheme, top_hits
+from assistant.retrieval.territories import territories_of
 from assistant.types import Chunk
 
 SCHEME_RATIO = 0.6  # schemes and passages kept: score >= ratio * best score
@@ -33,14 +37,23 @@ def answer(context: Context) -> None:
         draft.lines += [line.text for line in evidence.lead_lines(draft, leads, analysis)]
         if part.fact is not None and not leads:
             unanswered.append(part)
-    for rank, unit in enumerate(schemes[: 1 + OTHER_SCHEMES]):
-        if rank == 1:
-            draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
+    asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
+    # "Tell me about X", "can X help us?", a project described: the whole short card. A question
+    # asking one field ("quand…", "conditions…") or one thing about it gets those lines only.
+    seeking = analysis.about_support or analysis.project is not None
+    general = not analysis.fields and (not asked or seeking)
+    if schemes:
+        kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
+        if "partners" in kinds:
+            kinds |= {"operators"}  # who runs it and who joins it
+        draft.lines += evidence.card(draft, schemes[0], full=True, english=analysis.english,
+                                     kinds=kinds, terms=asked)  # fmt: skip
+    seeking_one = analysis.intent in ("scheme", "project") or analysis.project is not None
+    looking = seeking_one and not analysis.schemes  # which scheme fits: the close ones too
+    for rank, unit in enumerate(schemes[1 : 1 + OTHER_SCHEMES] if looking else []):
         if rank == 0:
-            draft.lines += evidence.card(draft, unit, full=True, english=analysis.english,
-                                         kinds=CARD_KINDS)  # fmt: skip
-        else:
-            draft.lines.append(f"- {evidence.brief(draft, unit)}")
+            draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
+        draft.lines.append(f"- {evidence.brief(draft, unit)}")
     passages = [h.chunk for h in kept if h.chunk.kind == "passage"
                 and evidence.about_territory(h.chunk, analysis)]  # fmt: skip
     lines = evidence.best_lines(draft, passages, sentences, analysis)
@@ -48,9 +61,11 @@ def answer(context: Context) -> None:
     answering = [
         line.text
         for line in lines
-        if not draft.says(line.text) and evidence.answers(analysis, line.text, line.unit)
+        if not draft.says(line.text)
+        and evidence.answers(analysis, line.text, line.unit)
+        and (not asked or bool(asked & set(evidence.analyzer(line.text))))
     ]
-    draft.lines += distinct(answering, PASSAGE_LINES)
+    draft.lines += distinct(answering, PASSAGE_LINES if general or analysis.fields else 2)
     lexicon = evidence.lexicon
     for part in unanswered:  # the card may say it (a calendar, an amount); else say it does not
         fact = part.fact
@@ -63,6 +78,15 @@ def answer(context: Context) -> None:
         context.abstained = True
     draft.renumber()
     context.notice = notice(context, schemes)
+
+
+def asked_terms(context: Context, scheme: Chunk) -> frozenset[str]:
+    """The question's content words that are not the scheme's name nor a place: what it asks
+    about the scheme ("surface", "numérique"), if anything."""
+    analyzer, analysis = context.evidence.analyzer, context.analysis
+    named = {*analyzer(str(scheme.metadata.get("name", ""))), *analyzer(scheme.context)}
+    places = {s for t in (*analysis.territories, *territories_of(scheme)) for s in analyzer(t)}
+    return frozenset(analysis.salience.terms - named - places)
 
 
 def notice(context: Context, schemes: list[Chunk]) -> str | None:
