@@ -95,12 +95,15 @@ class FactQuery:
         return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
 
 
-def counts(text: str, subject: str, analyzer: FrenchAnalyzer) -> bool:
-    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux")."""
+def counts(text: str, subject: str, analyzer: FrenchAnalyzer, lexicon: Lexicon) -> bool:
+    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux", "trois
+    fois")."""
     stems = analyzer(subject)
     if not stems:
         return False
-    pattern = rf"\d[\d\s.,]*\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
+    words = lexicon.facts["number_word"].pattern.removeprefix("(?i)")
+    number = rf"(?:\d[\d\s.,]*|{words})"
+    pattern = rf"{number}\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
     return re.search(pattern, fold(text)) is not None
 
 

@@ -31,7 +31,11 @@ def reason(context: Context) -> str | None:
     compared = analysis.intent == "comparison"  # each territory is checked when written
     fact = analysis.fact
     single = fact is not None and not compared and not analysis.multi_part
-    if fact is not None and single and not evidence.fact_sentences(analysis, fact, sentences):
+    if (
+        fact is not None
+        and single
+        and not evidence.fact_leads(analysis, analysis.parts[0], sentences)
+    ):
         return fact.need
     best = max((s.similarity for s in sentences), default=0.0)
     if result.vector is not None and best < MIN_SIMILARITY and not analysis.schemes:

@@ -157,14 +157,17 @@ class Evidence:
         found: list[Sentence] = []
         for rank, sentence in enumerate(sentences[:FACT_WINDOW]):
             about = self._about(sentence.unit, sentence.text)
-            if not fact.met_by(sentence.text, self.lexicon):
+            in_words = counting is not None and self.lexicon.facts["number_word"].search(
+                sentence.text
+            )  # "trois fois par an" counts in words
+            if not in_words and not fact.met_by(sentence.text, self.lexicon):
                 continue
             if not all(any(form in fold(about) for form in forms) for forms in names):
                 continue
             if analysis.years and not analysis.years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
             if counting is not None:
-                if counts(sentence.text, counting, self.analyzer):
+                if counts(sentence.text, counting, self.analyzer, self.lexicon):
                     found.append(sentence)
                 continue
             salience = analysis.salience

@@ -18,11 +18,11 @@ import yaml
 
 from assistant.errors import AssistantError
 
-Need = Literal["outcome", "contact", "person", "place", "day", "date", "amount", "count"]
+Need = Literal["outcome", "contact", "person", "place", "area", "day", "date", "amount", "count"]
 # Checked in this order: "combien d'argent" is an amount, "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
 FACT_KEYS = ("amount", "range_start", "outcome", "month", "day", "contact", "person", "place",
-             "label", "ratio_base")  # fmt: skip
+             "area", "label", "ratio_base", "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",

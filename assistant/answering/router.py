@@ -116,10 +116,14 @@ class Answerer:
         result = self.retriever.search(standalone, top_k=self.top_k, filters=filters)
         if len(analysis.territories) == 1:
             result = replace(result, hits=_prefer(result.hits, analysis.territories[0]))
+        elif not analysis.territories and self.gazetteer.home is not None:
+            # A question naming no place is first about the home territory's own documents.
+            home = self.gazetteer.home
+            result = replace(result, hits=_prefer(result.hits, home, HOME_BOOST, unplaced=True))
         context = Context(
             analysis=analysis,
             result=result,
-            sentences=self.evidence.sentences(result),
+            sentences=self._home_first(self.evidence.sentences(result), analysis),
             draft=Draft(self.documents),
             evidence=self.evidence,
             retriever=self.retriever,
@@ -141,6 +145,19 @@ class Answerer:
             notice=None if context.abstained else context.notice,
             related=self._related(context),
         )
+
+    def _home_first(self, sentences: list[Sentence], analysis: QuestionAnalysis) -> list[Sentence]:
+        """For a question naming no place, the home territory's sentences (or those about no
+        place in particular) before others of close similarity."""
+        home = self.gazetteer.home
+        if analysis.territories or home is None:
+            return sentences
+
+        def similarity(sentence: Sentence) -> float:
+            places = territories_of(sentence.unit)
+            return sentence.similarity + (HOME_SIMILARITY if not places or home in places else 0)
+
+        return sorted(sentences, key=similarity, reverse=True)
 
     def _related(self, context: Context) -> list[RelatedPassage]:
         """The best sentence of each unit that does not answer but is close, up to
@@ -217,13 +234,18 @@ def _about_a_scheme(hits: list[Hit]) -> bool:
 
 
 TERRITORY_BOOST = 0.2  # added to hits about the one territory a question names
+HOME_BOOST = 0.1  # added to hits about the home territory when a question names none
+HOME_SIMILARITY = 0.02  # added to their sentences' cosine similarity
 
 
-def _prefer(hits: list[Hit], territory: str) -> list[Hit]:
-    """The hits re-ranked so that units about the territory named come before others of
-    close score."""
+def _prefer(
+    hits: list[Hit], territory: str, boost: float = TERRITORY_BOOST, *, unplaced: bool = False
+) -> list[Hit]:
+    """The hits re-ranked so that units about ``territory`` (and, with ``unplaced``, units
+    about no place in particular) come before others of close score."""
 
     def score(hit: Hit) -> float:
-        return hit.score + (TERRITORY_BOOST if territory in territories_of(hit.chunk) else 0.0)
+        places = territories_of(hit.chunk)
+        return hit.score + (boost if territory in places or (unplaced and not places) else 0.0)
 
     return sorted(hits, key=score, reverse=True)

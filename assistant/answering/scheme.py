@@ -8,7 +8,9 @@ territory's schemes only."""
 
 from __future__ import annotations
 
+from assistant.answering import decline
 from assistant.answering.context import Context
+from assistant.answering.draft import Draft
 from assistant.answering.evidence import distinct, is_scheme, top_hits
 from assistant.retrieval.territories import territories_of
 from assistant.types import Chunk
@@ -67,11 +69,18 @@ def answer(context: Context) -> None:
     ]
     draft.lines += distinct(answering, PASSAGE_LINES if general or analysis.fields else 2)
     lexicon = evidence.lexicon
+    not_given = []
     for part in unanswered:  # the card may say it (a calendar, an amount); else say it does not
         fact = part.fact
         if fact is not None and not any(fact.met_by(line, lexicon) for line in draft.lines):
             topic = part.text.strip(" ?")
-            draft.lines.append(lexicon.not_given_line(analysis.language, part.need, topic))
+            not_given.append(lexicon.not_given_line(analysis.language, part.need, topic))
+    if not_given and len(not_given) == len(analysis.parts):  # nothing asked is answered
+        context.draft = Draft(draft.documents)
+        context.set_aside += [s for s in sentences if s.unit.kind == "passage"]
+        decline.write(context, str(analysis.parts[0].need))
+        return
+    draft.lines += not_given
     cited = {c.unit_id for c in draft.citations}
     context.set_aside += [s for s in sentences if s.unit.id not in cited]
     if not schemes and not answering and len(draft.lines) <= int(analysis.english):
