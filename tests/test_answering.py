@@ -270,3 +270,35 @@ def test_real_a_home_project_gets_local_support_first(assistant: Assistant) -> N
     assert any("France Active" in line for line in lines[:6])
     examples = answer.text.find("Exemples d'autres territoires")
     assert examples < 0 or answer.text.index("France Active") < examples
+
+
+def test_real_a_scheme_question_on_one_field_gets_that_field_of_the_card(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("ESS Nantes Factory : à quel moment de l'année se passent les revues ?")
+    assert not answer.abstained
+    assert "Calendrier" in answer.text and "janvier" in answer.text
+    assert "Montants" not in answer.text and "Autres dispositifs proches" not in answer.text
+
+
+def test_real_a_general_scheme_question_gets_the_whole_short_card(assistant: Assistant) -> None:
+    answer = assistant.ask("Parle-moi de l'ESS Nantes Factory")
+    assert all(label in answer.text for label in ("Montants", "Conditions", "Calendrier"))
+
+
+def test_real_which_territories_lists_only_those_that_do_it(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Which territories use public procurement to support the social economy?"
+    )
+    assert answer.text.split("\n")[0].startswith("**Métropole Européenne de Lille**")
+    assert "**Niort Agglo**" not in answer.text and "**Grand Poitiers**" not in answer.text
+
+
+def test_real_a_comparison_of_a_fact_shows_no_scheme_card(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Combien de personnes travaillent au service ESS, à Toulouse et à Rennes ?"
+    )
+    assert "**Toulouse Métropole**" in answer.text
+    assert (
+        "Montants" not in answer.text and "Appel à projets « Toulouse Impact »" not in answer.text
+    )

@@ -129,6 +129,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("L'objectif de 25 % a-t-il été atteint ?", "outcome"),
         ("Quel objectif la MEL vise-t-elle ?", None),
         ("Quelles actions soutiennent l'économie circulaire ?", None),
+        ("Quelle superficie pour la future pépinière ?", "area"),
+        ("How big is the incubator's floor space?", "area"),
+        ("Quel chiffre d'affaires réalisent les coopératives ?", "amount"),
     ],
 )
 def test_what_a_question_needs(question: str, need: str | None) -> None:
@@ -236,3 +239,16 @@ def test_every_thing_counted_is_a_subject() -> None:
 def test_the_words_asking_for_a_date_are_not_what_the_question_is_about() -> None:
     question = "Depuis quelle année la part des emplois augmente-t-elle ?"
     assert "depuis" not in Salience.of(question, FrenchAnalyzer(), LEXICON).terms
+
+
+def test_an_area_is_a_surface_not_any_number() -> None:
+    assert has_fact("des hôtels de 2000 à 4000 m² dédiés aux activités", "area")
+    assert has_fact("une friche de 3 hectares", "area")
+    assert not has_fact("trois hôtels d'activités ouverts en 2016", "area")
+
+
+def test_a_number_in_words_counts_the_thing_asked() -> None:
+    lexicon, analyzer = load_lexicon(), FrenchAnalyzer()
+    assert checks.counts("Il se réunit au moins trois fois par an", "fois", analyzer, lexicon)
+    assert checks.counts("un réseau de douze structures", "structures", analyzer, lexicon)
+    assert not checks.counts("une ouverture à des acteurs", "acteurs", analyzer, lexicon)

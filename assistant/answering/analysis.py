@@ -65,7 +65,8 @@ class QuestionAnalysis:
     language: str
     intent: Intent
     parts: tuple[Part, ...]
-    territories: tuple[str, ...]  # covered territories named, in order
+    territories: tuple[str, ...]  # covered territories named, in order (all, when ``across``)
+    across: bool  # asks which territories do something ("quels territoires…")
     uncovered: tuple[str, ...]  # places named that the documents do not cover
     home: str | None  # the home territory, when the question is about it (named or implied)
     years: frozenset[str]
@@ -141,6 +142,9 @@ class QuestionAnalyser:
         wants_list = bool(lexicon.list_cues.search(folded))
         about_support = bool(lexicon.support_cues.search(folded))
         project = self._project(folded) if lexicon.project_cues.search(folded) else None
+        across = not covered and bool(lexicon.across_cues.search(folded))
+        if across:  # "quels territoires…": every covered territory, compared
+            covered = tuple(self.gazetteer.names())
         intent: Intent
         if len(covered) >= 2 and not project:
             intent = "comparison"
@@ -160,6 +164,7 @@ class QuestionAnalyser:
             intent=intent,
             parts=parts,
             territories=covered,
+            across=across,
             uncovered=uncovered,
             home=home,
             years=frozenset(years(question)),

@@ -207,13 +207,25 @@ class Evidence:
         if not self.about_territory(unit, analysis):
             return False
         body = _CITATION.sub("", text)
-        overlap = analysis.salience.overlap(self._about(unit, body), self.analyzer)
+        about = self._about(unit, body)
+        overlap = analysis.salience.overlap(about, self.analyzer)
         if analysis.salience.terms and overlap == 0 and not analysis.english:
             return False
+        if analysis.english and self.themes(analysis) and not self.names_a_theme(about, analysis):
+            return False  # the glossary bridges the languages: "public procurement"
         needs = [part.fact for part in analysis.parts if part.fact is not None]
         if not needs:
             return True
         return any(fact.met_by(body, self.lexicon) for fact in needs)
+
+    def themes(self, analysis: QuestionAnalysis) -> set[str]:
+        """The glossary terms the question names, but those every passage is about ("ESS")."""
+        return set(analysis.themes) - {fold(word) for word in self.lexicon.everywhere}
+
+    def names_a_theme(self, text: str, analysis: QuestionAnalysis) -> bool:
+        """Whether ``text`` names a glossary term of the question, in any of its forms."""
+        named = {fold(entry.term) for entry in self.glossary.find(text)}
+        return bool(named & self.themes(analysis))
 
     def _about(self, unit: Chunk, text: str) -> str:
         name = unit.metadata.get("name", "")  # a record's sentence is about it

@@ -54,6 +54,7 @@ class Lexicon:
     next: re.Pattern[str]
     list_cues: re.Pattern[str]
     support_cues: re.Pattern[str]
+    across_cues: re.Pattern[str]  # which territories do something
     project_cues: re.Pattern[str]
     stages: tuple[tuple[str, re.Pattern[str]], ...]
     project_needs: tuple[tuple[str, re.Pattern[str]], ...]
@@ -165,6 +166,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         next=merged("next"),
         list_cues=merged("list_cues"),
         support_cues=merged("support_cues"),
+        across_cues=merged("across_cues"),
         project_cues=merged("project_cues"),
         stages=stages,
         project_needs=project_needs,

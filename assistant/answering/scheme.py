@@ -18,6 +18,7 @@ from assistant.types import Chunk
 SCHEME_RATIO = 0.6  # schemes and passages kept: score >= ratio * best score
 OTHER_SCHEMES = 2  # close schemes shown in one line
 PASSAGE_LINES = 1  # passages' sentences after the cards
+SEEKING_FIELDS = frozenset({"amounts", "conditions"})  # what "can X fund us?" asks
 CARD_KINDS = frozenset({"summary", "amounts", "offers", "conditions", "calendar", "contact"})
 
 
@@ -42,8 +43,10 @@ def answer(context: Context) -> None:
     asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
     # "Tell me about X", "can X help us?", a project described: the whole short card. A question
     # asking one field ("quand…", "conditions…") or one thing about it gets those lines only.
+    # "Can X fund us?" asks its amounts and conditions, that is the whole card.
     seeking = analysis.about_support or analysis.project is not None
-    general = not analysis.fields and (not asked or seeking)
+    whether = seeking and analysis.fields <= SEEKING_FIELDS
+    general = whether or (not analysis.fields and (not asked or seeking))
     if schemes:
         kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
         if "partners" in kinds:
