@@ -124,6 +124,9 @@ def test_query_cache_forgets_the_least_recently_asked_beyond_its_size(e5: E5Embe
     for query in ["a", "b", "a", "c", "a", "b"]:  # "b" is the oldest when "c" comes
         cache.embed_query(query)
     assert counting.queries == ["a", "b", "c", "b"]
+    cache.clear()
+    cache.embed_query("a")
+    assert counting.queries == ["a", "b", "c", "b", "a"]
     with pytest.raises(ValueError, match="size must be at least 1, got 0"):
         QueryCache(e5, size=0)
 

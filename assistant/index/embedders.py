@@ -219,6 +219,11 @@ class QueryCache:
                 self._vectors.popitem(last=False)
         return vector
 
+    def clear(self) -> None:
+        """Forget every kept vector (the next query of each text is encoded again)."""
+        with self._lock:
+            self._vectors.clear()
+
     def embed_documents(
         self, texts: Sequence[str], *, progress: ProgressCallback | None = None
     ) -> Vectors:
