@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import CorpusError
-from assistant.index.embedders import E5Embedder, Embedder, SentenceTransformerEmbedder
+from assistant.index.embedders import E5Embedder, Embedder, QueryCache, SentenceTransformerEmbedder
 from assistant.index.store import LoadedIndex, load_index
 from assistant.ingest.assemble import CorpusFolder, CorpusSnapshot
 from assistant.ingest.assemble import assemble_corpus as _assemble
@@ -85,6 +85,12 @@ def make_embedder(settings: Settings) -> Embedder:
         passage_prefix=settings.passage_prefix,
         batch_size=settings.embed_batch_size,
     )
+
+
+def query_embedder(settings: Settings) -> Embedder:
+    """The embedder for a long-running assistant (service, web app): the settings' one, with
+    the vectors of recent queries kept (a query asked again is not encoded again)."""
+    return QueryCache(make_embedder(settings))
 
 
 def chunking_settings(settings: Settings) -> dict[str, Any]:
@@ -183,6 +189,6 @@ def open_postgres(
 def open_store(settings: Settings) -> tuple[LoadedIndex, Retriever]:
     """The index and retriever of the store the settings choose (embedded or PostgreSQL)."""
     if settings.store == "postgres":
-        return open_postgres(settings)
+        return open_postgres(settings, embedder=query_embedder(settings))
     index = open_index(settings)
-    return index, build_retriever(index, make_embedder(settings), settings)
+    return index, build_retriever(index, query_embedder(settings), settings)

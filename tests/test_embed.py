@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
-from assistant.index.embedders import E5Embedder, SentenceTransformerEmbedder
-from assistant.wiring import make_embedder
+from assistant.index.embedders import (
+    E5Embedder,
+    ProgressCallback,
+    QueryCache,
+    SentenceTransformerEmbedder,
+    Vectors,
+    embedder_identity,
+)
+from assistant.wiring import make_embedder, query_embedder
 
 
 def test_default_embedder_gives_normalised_vectors_that_rank_french_meaning(
@@ -69,3 +79,67 @@ def test_an_unloadable_model_is_a_clear_error(tmp_path) -> None:  # type: ignore
     embedder = SentenceTransformerEmbedder(str(tmp_path / "missing-model"))
     with pytest.raises(ConfigurationError, match="cannot load"):
         embedder.embed_query("x")
+
+
+class _Counting:
+    """The real model, counting the queries it is asked to encode."""
+
+    def __init__(self, inner: E5Embedder) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.model = inner.model
+        self.queries: list[str] = []
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_query(self, query: str) -> Vectors:
+        self.queries.append(query)
+        return self.inner.embed_query(query)
+
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> Vectors:
+        return self.inner.embed_documents(texts, progress=progress)
+
+
+def test_query_cache_gives_the_models_own_vector_and_encodes_a_text_once(e5: E5Embedder) -> None:
+    counting = _Counting(e5)
+    cache = QueryCache(counting, size=2)
+    first = cache.embed_query("aides pour une recyclerie")
+    again = cache.embed_query("aides pour une recyclerie")
+    assert np.array_equal(first, e5.embed_query("aides pour une recyclerie"))  # bit for bit
+    assert np.array_equal(again, first) and counting.queries == ["aides pour une recyclerie"]
+    again[:] = 0.0  # a caller writing into its vector does not change what is kept
+    assert np.array_equal(cache.embed_query("aides pour une recyclerie"), first)
+    assert embedder_identity(cache) == embedder_identity(e5)
+    passages = ["La recyclerie revend des objets réparés."]
+    assert np.array_equal(cache.embed_documents(passages), e5.embed_documents(passages))
+
+
+def test_query_cache_forgets_the_least_recently_asked_beyond_its_size(e5: E5Embedder) -> None:
+    counting = _Counting(e5)
+    cache = QueryCache(counting, size=2)
+    for query in ["a", "b", "a", "c", "a", "b"]:  # "b" is the oldest when "c" comes
+        cache.embed_query(query)
+    assert counting.queries == ["a", "b", "c", "b"]
+    cache.clear()
+    cache.embed_query("a")
+    assert counting.queries == ["a", "b", "c", "b", "a"]
+    with pytest.raises(ValueError, match="size must be at least 1, got 0"):
+        QueryCache(e5, size=0)
+
+
+def test_query_cache_shared_by_threads_gives_each_the_models_vector(e5: E5Embedder) -> None:
+    queries = [f"question {n} sur l'économie circulaire" for n in range(6)] * 4
+    expected = {q: e5.embed_query(q) for q in set(queries)}
+    cache = QueryCache(e5, size=4)  # smaller than the texts: entries come and go meanwhile
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        vectors = list(pool.map(cache.embed_query, queries))
+    assert all(np.array_equal(v, expected[q]) for q, v in zip(queries, vectors, strict=True))
+
+
+def test_a_long_running_assistant_keeps_query_vectors() -> None:
+    embedder = query_embedder(Settings())
+    assert isinstance(embedder, QueryCache) and isinstance(embedder.embedder, E5Embedder)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -178,3 +180,51 @@ class SentenceTransformerEmbedder:
         if not parts:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.vstack(parts)
+
+
+class QueryCache:
+    """An embedder that keeps the vectors of the last ``size`` distinct queries it encoded.
+
+    Encoding a query is most of a request's CPU time, and the same text comes back: a project
+    description is searched three times while it is answered, the web app asks what it has
+    just searched, and many people ask the suggested questions. A kept vector is the one the
+    model gave for that exact text, so answers do not change. Thread-safe; passages are not kept.
+    """
+
+    def __init__(self, embedder: Embedder, *, size: int = 4096) -> None:
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        self.embedder = embedder
+        self.backend = embedder.backend
+        self.model = embedder.model
+        self.size = size
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def embed_query(self, query: str) -> Vectors:
+        with self._lock:
+            vector = self._vectors.get(query)
+            if vector is not None:
+                self._vectors.move_to_end(query)
+                return vector.copy()  # a caller changing its vector leaves the kept one alone
+        # Encoded outside the lock, so that requests for different queries run side by side.
+        vector = self.embedder.embed_query(query)
+        with self._lock:
+            self._vectors[query] = vector.copy()
+            if len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def clear(self) -> None:
+        """Forget every kept vector (the next query of each text is encoded again)."""
+        with self._lock:
+            self._vectors.clear()
+
+    def embed_documents(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> Vectors:
+        return self.embedder.embed_documents(texts, progress=progress)
