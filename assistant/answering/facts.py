@@ -9,7 +9,8 @@ from assistant.answering.context import Context
 from assistant.answering.evidence import Line, as_item, distinct
 from assistant.retrieval.territories import territories_of
 
-MAX_LINES = 3  # lines of a fact answer, the facts asked included
+MAX_LINES = 3  # lines of an answer to an open question ("comment…", "pourquoi…")
+WITH_FACT = 1  # lines besides the facts asked, once they are found
 UNITS = 5  # retrieved units whose best sentences may answer
 
 
@@ -48,7 +49,8 @@ def answer(context: Context, *, whole_lists: bool = False) -> None:
     if analysis.english:
         draft.lines.append(evidence.lexicon.line("en", "intro", corpus=context.corpus_label))
     ordered = [_labelled(line, context) for line in [*leads, *kept]]
-    draft.lines += distinct(ordered, max(MAX_LINES, len(leads)), leads=len(leads))
+    limit = len(leads) + WITH_FACT if leads else MAX_LINES
+    draft.lines += distinct(ordered, limit, leads=len(leads))
     draft.lines += missing
     draft.renumber()
 
