@@ -302,3 +302,16 @@ def test_real_a_comparison_of_a_fact_shows_no_scheme_card(assistant: Assistant) 
     assert (
         "Montants" not in answer.text and "Appel à projets « Toulouse Impact »" not in answer.text
     )
+
+
+def test_real_a_project_gets_the_actions_of_its_own_theme_first(assistant: Assistant) -> None:
+    # "ressourcerie" is a glossary synonym of "recyclerie", whose forms name the theme
+    # "économie circulaire": the first action listed is filed under that theme.
+    answer = assistant.ask(
+        "On lance une ressourcerie à Niort, il nous faut un coup de pouce financier"
+    )
+    circular = {u.metadata["record_id"] for u in assistant.answerer.evidence.actions_by_theme[
+        "economie circulaire"]}  # fmt: skip
+    after = answer.text.split("Les actions de la feuille de route")[1]
+    first = after.split("**")[1]
+    assert first in circular, (first, circular)

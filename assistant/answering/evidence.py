@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.answering.analysis import Part, QuestionAnalysis
 from assistant.answering.cards import CardLine, CardMaker, shared_span
@@ -104,6 +105,21 @@ class Evidence:
         self.position = {unit.id: i for i, unit in enumerate(self.units)}
         self.by_id = {unit.id: unit for unit in self.units}
         self.actions = [u for u in self.units if u.kind == "action" and not u.metadata.get("group")]
+
+    @cached_property
+    def action_themes(self) -> frozenset[str]:
+        """The themes the roadmap's actions are filed under, folded."""
+        return frozenset(t for unit in self.units if unit.kind == "action" for t in themes_of(unit))
+
+    @cached_property
+    def actions_by_theme(self) -> dict[str, list[Chunk]]:
+        """The roadmap's actions (not their theme groups) by the themes they are filed under."""
+        found: dict[str, list[Chunk]] = {}
+        for unit in self.units:
+            if unit.kind == "action" and not unit.metadata.get("group"):
+                for theme in themes_of(unit):
+                    found.setdefault(theme, []).append(unit)
+        return found
 
     def support_bodies(self, home: str) -> list[Chunk]:
         """The support bodies of ``home`` (actors of the support type), in corpus order."""
@@ -497,6 +513,12 @@ def as_item(line: str) -> str:
     if line.startswith("- "):
         return line
     return "- " + line.replace("\n", "\n  ")
+
+
+def themes_of(unit: Chunk) -> set[str]:
+    """The themes a record is filed under (``metadata["theme"]``), folded."""
+    value = unit.metadata.get("theme") or []
+    return {fold(str(theme)) for theme in (value if isinstance(value, list) else [value])}
 
 
 def is_scheme(unit: Chunk) -> bool:

@@ -6,7 +6,8 @@ A benchmark scheme is never ranked above a local option."""
 from __future__ import annotations
 
 from assistant.answering.context import Context
-from assistant.answering.evidence import distinct, is_scheme
+from assistant.answering.evidence import distinct, is_scheme, themes_of
+from assistant.text import fold
 from assistant.types import Chunk
 
 ACTIONS = 3  # roadmap actions shown
@@ -24,16 +25,26 @@ def answer(context: Context) -> None:
         draft.lines.append(lexicon.line(language, "local_first", home=home))
         # The bodies are named where the document names them, often in one sentence.
         draft.lines += distinct([f"- {_body_line(context, body)}" for body in bodies])
-    actions = context.retriever.search(
+    found = context.retriever.search(
         analysis.question, top_k=SEARCHED, filters={**(context.filters or {}), "kind": "action"}
     ).hits
-    actions = [h for h in actions if not h.chunk.metadata.get("group")][:ACTIONS]
+    scores = {h.chunk.id: h.score for h in found if not h.chunk.metadata.get("group")}
+    named, needed = _themes(context)
+
+    def weight(unit: Chunk) -> int:  # what the project does counts before what it needs
+        themes = themes_of(unit)
+        return 2 * len(named & themes) + len(needed & themes)
+
+    candidates = {u.id: u for theme in named for u in evidence.actions_by_theme.get(theme, [])}
+    candidates.update({h.chunk.id: h.chunk for h in found if h.chunk.id in scores})
+    ranked = sorted(
+        candidates.values(), key=lambda u: (weight(u), scores.get(u.id, 0.0)), reverse=True
+    )[:ACTIONS]
+    floor = MIN_ACTION_RATIO * max(scores.values(), default=0.0)
+    actions = [u for u in ranked if weight(u) or scores.get(u.id, 0.0) >= floor]
     if actions:
-        floor = MIN_ACTION_RATIO * actions[0].score
         draft.lines.append(lexicon.line(language, "local_actions"))
-        draft.lines += [
-            f"- {evidence.item_line(draft, h.chunk)}" for h in actions if h.score >= floor
-        ]
+        draft.lines += [f"- {evidence.item_line(draft, unit)}" for unit in actions]
     schemes = context.retriever.search(
         analysis.question,
         top_k=SEARCHED,
@@ -60,3 +71,19 @@ def _body_line(context: Context, body: Chunk) -> str:
     draft = context.draft
     number = draft.cite(body)
     return f"{' '.join(draft.citations[number - 1].text.split())} [{number}]"
+
+
+def _themes(context: Context) -> tuple[set[str], set[str]]:
+    """The themes of the roadmap's actions that the project is about — named in its words or
+    through the glossary ("recyclerie" → "économie circulaire") — and those of the needs it
+    states ("financement", "accompagnement")."""
+    evidence, analysis = context.evidence, context.analysis
+    known = evidence.action_themes
+    forms = [fold(analysis.question)] + [
+        fold(form)
+        for entry in evidence.glossary.find(analysis.question)
+        for form in (entry.term, entry.expansion, *entry.synonyms)
+    ]
+    named = {theme for theme in known if any(theme in form for form in forms)}
+    needs = {fold(need) for need in (analysis.project.needs if analysis.project else ())}
+    return named, (needs & known) - named
