@@ -45,7 +45,7 @@ def answer(context: Context) -> None:
     # asking one field ("quand…", "conditions…") or one thing about it gets those lines only.
     # "Can X fund us?" asks its amounts and conditions, that is the whole card.
     seeking = analysis.about_support or analysis.project is not None
-    whether = seeking and analysis.fields <= SEEKING_FIELDS
+    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS
     general = whether or (not analysis.fields and (not asked or seeking))
     if schemes:
         kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
