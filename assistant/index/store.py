@@ -77,6 +77,7 @@ class Manifest(BaseModel):
     counts: dict[str, int]
     skipped: list[dict[str, str]]
     reused_embeddings: int
+    stage_seconds: dict[str, float] = {}  # where the build's time went (assemble, embed…)
 
 
 class LoadedIndex:
