@@ -250,7 +250,7 @@ def run_build(store_name: str, size: int, sentences: int, folder: Path) -> dict[
     }
 
 
-def run_query(store_name: str, folder: Path, rounds: int) -> dict[str, Any]:
+def run_query(store_name: str, folder: Path, rounds: int, encoded: int) -> dict[str, Any]:
     from assistant.wiring import make_embedder
 
     settings = Settings()
@@ -272,7 +272,7 @@ def run_query(store_name: str, folder: Path, rounds: int) -> dict[str, Any]:
             started = time.perf_counter()
             store.search(question, vector, 10)
             excluded.append((time.perf_counter() - started) * 1000)
-    for question in questions:
+    for question in questions[:encoded]:
         started = time.perf_counter()
         store.search(question, embedder.embed_query(question), 10)
         included.append((time.perf_counter() - started) * 1000)
@@ -289,6 +289,7 @@ def run_query(store_name: str, folder: Path, rounds: int) -> dict[str, Any]:
         "serve_peak_rss_mb": round(peak_rss_mb()),
         "model_and_seed_rss_mb": round(rss_before),
         "queries": len(excluded),
+        "queries_encoded": len(included),
         "p50_ms": round(statistics.median(excluded), 1),
         "p95_ms": round(percentile(excluded, 95), 1),
         "p50_with_encoding_ms": round(statistics.median(included), 1),
@@ -323,15 +324,16 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
         "",
         "| store | units | index | build s | disk MB | build peak MB | load s | serve peak MB "
         "| p50 ms | p95 ms | p50 ms + encoding | p95 ms + encoding | dense p50 ms "
-        "| recall@10 vs exact |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| recall@10 vs exact | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['store']} | {r['units']:,} | {r['index']} | {r['build_s']} | {r['size_mb']} "
             f"| {r['build_peak_rss_mb']} | {r['load_s']} | {r['serve_peak_rss_mb']} "
             f"| {r['p50_ms']} | {r['p95_ms']} | {r['p50_with_encoding_ms']} "
-            f"| {r['p95_with_encoding_ms']} | {r['dense_p50_ms']} | {r['recall_at_10']} |"
+            f"| {r['p95_with_encoding_ms']} | {r['dense_p50_ms']} | {r['recall_at_10']} "
+            f"| {r.get('load_average', 0):.1f} |"
         )
     lines += [
         "",
@@ -376,8 +378,14 @@ def main() -> int:
     parser.add_argument("--store", nargs="+", default=["embedded"], choices=sorted(STORES))
     parser.add_argument("--sentences", type=int, default=2, help="sentence vectors per unit")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the gold questions")
+    parser.add_argument(
+        "--encoded", type=int, default=40, help="questions timed with their encoding included"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/assistant-bench-scale"))
     parser.add_argument("--out", type=Path, default=ROOT / "evals" / "reports")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the report's rows of sizes not measured now"
+    )
     parser.add_argument("--step", choices=["build", "query"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -385,21 +393,14 @@ def main() -> int:
         print(json.dumps(run_build(args.store[0], args.sizes[0], args.sentences, args.folder)))
         return 0
     if args.step == "query":
-        print(json.dumps(run_query(args.store[0], args.folder, args.rounds)))
+        print(json.dumps(run_query(args.store[0], args.folder, args.rounds, args.encoded)))
         return 0
     rows: list[dict[str, Any]] = []
-    for store in args.store:
-        for size in args.sizes:
-            folder = args.work / f"{store}-{size}"
-            common = ["--store", store, "--folder", str(folder)]
-            print(f"{store}: {size:,} units: building…", file=sys.stderr, flush=True)
-            built = child(["--step", "build", "--sizes", str(size),
-                           "--sentences", str(args.sentences), *common])  # fmt: skip
-            print(f"{store}: {size:,} units: querying…", file=sys.stderr, flush=True)
-            queried = child(["--step", "query", "--rounds", str(args.rounds), *common])
-            index = (folder / "kind.txt").read_text().strip() if store == "embedded" else store
-            rows.append({"store": store, "units": size, "index": index, **built, **queried})
-            shutil.rmtree(folder, ignore_errors=True)
+    if args.merge and (args.out / "scale.json").is_file():
+        # Rows of other sizes measured by an earlier run (each row keeps its revision and time).
+        earlier = json.loads((args.out / "scale.json").read_text(encoding="utf-8"))["rows"]
+        wanted = {(store, size) for store in args.store for size in args.sizes}
+        rows = [r for r in earlier if (r["store"], r["units"]) not in wanted]
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               capture_output=True, text=True).stdout.strip()  # fmt: skip
     meta = {
@@ -410,7 +411,28 @@ def main() -> int:
         "sentences": args.sentences,
         "questions": len(load_seed(Settings()).questions),
     }
-    write_report(rows, args.out, meta)
+    for store in args.store:
+        for size in args.sizes:
+            folder = args.work / f"{store}-{size}"
+            common = ["--store", store, "--folder", str(folder)]
+            print(f"{store}: {size:,} units: building…", file=sys.stderr, flush=True)
+            built = child(["--step", "build", "--sizes", str(size),
+                           "--sentences", str(args.sentences), *common])  # fmt: skip
+            print(f"{store}: {size:,} units: querying…", file=sys.stderr, flush=True)
+            queried = child(["--step", "query", "--rounds", str(args.rounds),
+                             "--encoded", str(args.encoded), *common])  # fmt: skip
+            index = (folder / "kind.txt").read_text().strip() if store == "embedded" else store
+            measured = {
+                "revision": meta["revision"],
+                "load_average": os.getloadavg()[0],
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            rows.append(
+                {"store": store, "units": size, "index": index, **built, **queried, **measured}
+            )
+            shutil.rmtree(folder, ignore_errors=True)
+            rows.sort(key=lambda r: (r["store"], r["units"]))
+            write_report(rows, args.out, meta)  # after each size: a long run keeps what it did
     return 0
 
 

@@ -193,7 +193,7 @@ def test_a_concurrent_build_is_refused(small_corpus: Settings) -> None:
 
 def test_a_flat_index_for_small_corpora_ivf_for_large_ones() -> None:
     assert factory_string(200) == "Flat"
-    assert factory_string(200_000) == "IVF2048,SQ8"  # about 4·√n lists
+    assert factory_string(200_000) == "IVF1024,SQ8"  # about 2·√n lists
     assert factory_string(2_000, approximate_above=1_000) == "IVF31,SQ8"  # 64 points a list
     vectors = np.eye(4, dtype=np.float32)
     index = VectorIndex.from_vectors(vectors)

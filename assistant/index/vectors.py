@@ -49,8 +49,10 @@ def index_type(count: int, *, approximate_above: int = FLAT_MAX) -> str:
 
 
 def list_count(count: int) -> int:
-    """Inverted lists for ``count`` vectors: about 4·√n, the usual FAISS guidance."""
-    return max(1, min(count // TRAIN_POINTS_PER_LIST, 1 << round(math.log2(4 * math.sqrt(count)))))
+    """Inverted lists for ``count`` vectors: about 2·√n (a power of two). FAISS suggests 4 to
+    16·√n; fewer, larger lists train in a quarter of the time on two cores (k-means cost grows
+    with lists × training points) and, probed in the same share, scan as many vectors."""
+    return max(1, min(count // TRAIN_POINTS_PER_LIST, 1 << round(math.log2(2 * math.sqrt(count)))))
 
 
 def factory_string(count: int, *, approximate_above: int = FLAT_MAX) -> str:
