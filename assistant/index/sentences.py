@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -75,8 +76,9 @@ class SegmentIndex:
     Rows are kept sorted by unit, so a unit's sentences are one slice (``offsets``): scoring
     the sentences of a few candidate units reads only their rows. Saved as float16 ``.npy``
     files and memory-mapped at load, so at scale the sentence vectors stay on disk until a
-    query touches them; they are scanned in full (the sentence signal's own top-k) only up to
-    ``scan_max`` sentences.
+    query touches them. Up to ``scan_max`` sentences they are also held in a FAISS float16
+    index (the same 2 bytes a value) that finds the sentence signal's own top units; past it,
+    the units' own vectors bring the candidates and sentences only re-score them.
     """
 
     rows: npt.NDArray[np.int64]  # [unit position, start, end]
@@ -98,6 +100,18 @@ class SegmentIndex:
         units = int(self.rows[:, 0].max()) + 1 if self.rows.shape[0] else 0
         offsets = np.searchsorted(self.rows[:, 0], np.arange(units + 1), side="left")
         object.__setattr__(self, "_offsets", offsets.astype(np.int64))
+        # The arrays' own count, not len(): a subclass may hold its sentences elsewhere.
+        count = int(self.rows.shape[0])
+        scan = None
+        if 0 < count <= self.scan_max:
+            # numpy has no fast float16 product (a scan cast every value); FAISS scores fp16
+            # codes with SIMD, exactly as the float16 values are.
+            scan = faiss.IndexScalarQuantizer(
+                self.vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            )
+            for start in range(0, count, _SCAN_BLOCK):
+                scan.add(np.asarray(self.vectors[start : start + _SCAN_BLOCK], dtype=np.float32))
+        object.__setattr__(self, "_scan", scan)
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -140,17 +154,31 @@ class SegmentIndex:
         Empty past ``scan_max`` sentences: there, the units' own vectors bring the candidates
         and sentences only re-score them, so that sentence vectors never need scanning in full.
         """
-        if not len(self) or len(self) > self.scan_max:
+        scan: faiss.Index | None = self.__dict__["_scan"]
+        if scan is None:
             return np.empty(0, dtype=np.int64)
-        best = self.best_per_unit(query, unit_count)
+        total = int(scan.ntotal)
+        params = None
         if allowed is not None:
-            kept = np.full(unit_count, -1.0, dtype=np.float32)
-            kept[allowed] = best[allowed]
-            best = kept
-        has = np.flatnonzero(best > -1.0)
-        if has.size > top_k:
-            has = has[np.argpartition(-best[has], top_k - 1)[:top_k]]
-        return np.sort(has).astype(np.int64)
+            mask = np.isin(self.rows[:, 0], allowed)
+            if not mask.any():
+                return np.empty(0, dtype=np.int64)
+            # The bitmap must outlive the search: FAISS keeps only a pointer to it.
+            bits = np.packbits(mask, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(total, faiss.swig_ptr(bits)))
+        query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+        # Units ranked by their best sentence are the units of the best sentences, in order of
+        # first appearance: fetch sentences until ``top_k`` distinct units (or all) are seen.
+        k = min(total, 4 * top_k)
+        while True:
+            _, found = scan.search(query, k, params=params)
+            ids = found[0][found[0] >= 0]
+            units, first = np.unique(self.rows[ids, 0], return_index=True)
+            if units.size >= top_k or ids.size < k or k == total:
+                break
+            k = min(total, 4 * k)
+        best = self.rows[ids[np.sort(first)], 0][:top_k]
+        return np.sort(best).astype(np.int64)
 
     def ranked_in_unit(self, query: Vectors, unit: int) -> list[tuple[int, int, float]]:
         """The sentences of one unit as ``(start, end, score)``, best first."""
