@@ -335,6 +335,7 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
             f"| {r['p95_with_encoding_ms']} | {r['dense_p50_ms']} | {r['recall_at_10']} "
             f"| {r.get('load_average', 0):.1f} |"
         )
+    lines += ["", *_against_targets(rows)]
     lines += [
         "",
         "Serve peak memory includes the bundled model and the seed data loaded to make the "
@@ -347,6 +348,29 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
     (out / "scale.md").write_text("\n".join(lines), encoding="utf-8")
     plot(rows, out / "scale.png")
     print("\n".join(lines))
+
+
+# Issue 13's targets for a million units on this 2-core machine.
+TARGETS = {"p50_ms": 30.0, "recall_at_10": 0.95, "load_s": 10.0, "serve_peak_rss_mb": 3072}
+
+
+def _against_targets(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for r in rows:
+        if r["units"] < 1_000_000:
+            continue
+        checks = [
+            f"p50 {r['p50_ms']} ms (≤ {TARGETS['p50_ms']:.0f}: "
+            f"{'met' if r['p50_ms'] <= TARGETS['p50_ms'] else 'NOT met'})",
+            f"recall@10 {r['recall_at_10']} (≥ {TARGETS['recall_at_10']}: "
+            f"{'met' if r['recall_at_10'] >= TARGETS['recall_at_10'] else 'NOT met'})",
+            f"load {r['load_s']} s (≤ {TARGETS['load_s']:.0f}: "
+            f"{'met' if r['load_s'] <= TARGETS['load_s'] else 'NOT met'})",
+            f"serve peak {r['serve_peak_rss_mb']} MB (≤ {TARGETS['serve_peak_rss_mb']}: "
+            f"{'met' if r['serve_peak_rss_mb'] <= TARGETS['serve_peak_rss_mb'] else 'NOT met'})",
+        ]
+        lines.append(f"Targets at {r['units']:,} units ({r['store']}): " + "; ".join(checks) + ".")
+    return lines
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -386,9 +410,16 @@ def main() -> int:
     parser.add_argument(
         "--merge", action="store_true", help="keep the report's rows of sizes not measured now"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite scale.md and scale.png from scale.json"
+    )
     parser.add_argument("--step", choices=["build", "query"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads((args.out / "scale.json").read_text(encoding="utf-8"))
+        write_report(saved["rows"], args.out, saved["meta"])
+        return 0
     if args.step == "build":
         print(json.dumps(run_build(args.store[0], args.sizes[0], args.sentences, args.folder)))
         return 0
