@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         description="Past this many units the vector index is approximate (IVF + 8-bit "
         "quantisation, re-scored exactly); at or below it, exact (flat).",
     )  # fmt: skip
+    search_threads: int = Field(
+        default=1, ge=1, le=256,
+        description="FAISS threads of one search (a query is one vector: 1 is fastest).",
+    )  # fmt: skip
     retrieval_candidates: int = Field(
         default=100, ge=1, le=100_000,
         description="Units each signal (FAISS, BM25, sentence vectors) proposes before fusion.",

@@ -15,6 +15,7 @@ from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.index.embedders import E5Embedder, Embedder, SentenceTransformerEmbedder
 from assistant.index.store import LoadedIndex, load_index
+from assistant.index.vectors import set_search_threads
 from assistant.ingest.assemble import CorpusFolder, CorpusSnapshot
 from assistant.ingest.assemble import assemble_corpus as _assemble
 from assistant.ingest.chunking import CHUNKING_STRATEGY, Chunker
@@ -141,6 +142,7 @@ def reranker(settings: Settings) -> CrossEncoderReranker | None:
 
 def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retriever:
     """A retriever over a loaded index, configured by the settings."""
+    set_search_threads(settings.search_threads)
     retriever = Retriever(
         index.units,
         index.vectors,

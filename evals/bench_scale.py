@@ -50,7 +50,7 @@ from assistant.evaluation.metrics import percentile
 from assistant.index.bm25 import TermIndex
 from assistant.index.sentences import SegmentIndex
 from assistant.index.store import require_build
-from assistant.index.vectors import VectorIndex
+from assistant.index.vectors import VectorIndex, set_search_threads
 from assistant.retrieval.candidates import CandidateRanker, RetrievalConfig
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.lexical import FrenchAnalyzer, LexicalIndex
@@ -189,6 +189,7 @@ class EmbeddedStore:
 
 class _OpenEmbedded:
     def __init__(self, folder: Path) -> None:
+        set_search_threads(Settings().search_threads)  # as the service does
         kind = (folder / "kind.txt").read_text(encoding="utf-8").strip()
         self.vectors = VectorIndex.read(folder, kind=kind)
         terms = TermIndex.load(folder)

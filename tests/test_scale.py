@@ -171,3 +171,21 @@ def test_the_index_type_of_the_manifest_is_checked_on_load(tmp_path: Path) -> No
         VectorIndex.read(approximate, kind=FLAT)
     with pytest.raises(IndexMismatchError, match="unknown index type"):
         VectorIndex.read(approximate, kind="hnsw")
+
+
+def test_with_few_candidates_the_best_keep_the_scores_full_scoring_gives_them() -> None:
+    # The dense scale's floor is taken over every unit of a small corpus, the lexical one at 0
+    # (units matching no query term), as when every unit is scored.
+    corpus = units(60)
+    embedder = FakeEmbedder()
+    matrix = embedder.embed_documents([u.indexed_text for u in corpus]).astype(np.float32)
+
+    def retriever(candidates: int) -> Retriever:
+        config = RetrievalConfig(candidates=candidates, merge_overlaps=False, list_boost=0)
+        return Retriever(corpus, VectorIndex.from_vectors(matrix), embedder, config=config)
+
+    query = "atelier vélo insertion"
+    full = {h.chunk.id: h.score for h in retriever(1000).retrieve(query, top_k=60)}
+    narrow = retriever(5).retrieve(query, top_k=5)
+    assert [h.chunk.id for h in narrow] == list(full)[:5]
+    assert [h.score for h in narrow] == pytest.approx([full[h.chunk.id] for h in narrow])

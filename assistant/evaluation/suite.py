@@ -26,6 +26,7 @@ from assistant.evaluation.gold import GoldQuestion, load_gold_set
 from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.index.store import LoadedIndex
+from assistant.index.vectors import set_search_threads
 from assistant.ingest.documents import load_documents
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import RetrievalConfig, Retriever
@@ -58,6 +59,7 @@ def systems(
     embedder = make_embedder(settings)
     glossary = Glossary.load(settings.glossary_path)
     default = retrieval_config(settings)
+    set_search_threads(settings.search_threads)
     lexical = LexicalIndex.over(index.lexical) if index.lexical is not None else None
 
     def system(

@@ -14,6 +14,7 @@ two cores, while k-means on a sample and one assignment pass take well under a m
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +42,17 @@ PROBE_SHARE = 1 / 24
 MIN_PROBES = 16
 # Approximate candidates fetched per result asked, re-scored exactly before the cut.
 REFINE_FACTOR = 4
+
+
+def set_search_threads(threads: int) -> None:
+    """FAISS's OpenMP threads for searches (its own runtime: the embedder's is separate).
+
+    A query is one vector: more threads split no work, and each search's fork and join waits
+    for every thread to get a core, which on a shared machine takes milliseconds (a 10,000-unit
+    flat search measured under load: 48 ms p50 on 2 threads, 2-10 ms on 1)."""
+    if threads < 1:
+        raise ValueError(f"threads must be greater than 0, got {threads}")
+    faiss.omp_set_num_threads(threads)
 
 
 def index_type(count: int, *, approximate_above: int = FLAT_MAX) -> str:
@@ -91,8 +103,13 @@ class VectorIndex:
         lists = faiss.extract_index_ivf(index).nlist
         sample = min(count, lists * TRAIN_POINTS_PER_LIST)
         rows = np.sort(np.random.default_rng(0).choice(count, size=sample, replace=False))
-        index.train(vectors[rows])
-        index.add(vectors)
+        searching = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # training is one big job: every core
+        try:
+            index.train(vectors[rows])
+            index.add(vectors)
+        finally:
+            faiss.omp_set_num_threads(searching)
         return cls(vectors, index, IVF_SQ8)
 
     @classmethod

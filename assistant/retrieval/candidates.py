@@ -26,6 +26,9 @@ from assistant.retrieval.query import AnalyzedQuery
 RetrievalMode = Literal["hybrid", "dense", "lexical"]
 FusionMethod = Literal["weighted", "rrf"]
 Positions = npt.NDArray[np.int64]
+# Units whose dense scores set the low end of the dense scale (all of them in a smaller corpus
+# or filter): full scoring takes it over every unit, the candidates alone would raise it.
+FLOOR_SAMPLE = 256
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,15 @@ class CandidateRanker:
         if pool.size == 0:
             return pool, np.empty(0, dtype=np.float32)
         # Units no signal proposed mostly match no query term: their BM25 score, the floor of
-        # the lexical scale when every unit is scored, is 0. Dense scores have no such floor:
-        # theirs is the candidates' lowest.
+        # the lexical scale when every unit is scored, is 0. The dense scale's floor is the
+        # lowest score of a fixed sample of the allowed units (every one when they are few),
+        # as full scoring takes the lowest of all.
         covered = pool.size == (self.unit_count if allowed is None else allowed.size)
         floor = None if covered else 0.0
-        scores = self._scores(query, vector, lexical, pool, outlines, named, floor)
+        dense_floor = None
+        if not covered and vector is not None:
+            dense_floor = float(self._dense(vector, self._floor_sample(allowed)).min())
+        scores = self._scores(query, vector, lexical, pool, outlines, named, floor, dense_floor)
         order = np.argsort(-scores, kind="stable")
         return pool[order], scores[order]
 
@@ -157,13 +164,15 @@ class CandidateRanker:
         outlines: Positions | None,
         named: Positions | None,
         floor: float | None = None,
+        dense_floor: float | None = None,
     ) -> np.ndarray:
-        """Fused scores of the candidates at ``pool``, aligned with it."""
+        """Fused scores of the candidates at ``pool``, aligned with it; ``floor`` and
+        ``dense_floor`` lower the low end of the lexical and dense scales."""
         config = self.config
         fused: np.ndarray
         # Every mode ends on a 0-1 scale over the candidates, so the list boost means the same.
         if config.mode == "dense":
-            fused = _minmax(self._dense(vector, pool))
+            fused = _minmax(self._dense(vector, pool), dense_floor)
         elif config.mode == "lexical" or lexical is None:
             fused = _minmax(lexical[pool] if lexical is not None else np.zeros(pool.size), floor)
         elif config.fusion == "rrf":
@@ -171,7 +180,7 @@ class CandidateRanker:
             fused = _minmax(fused + _rrf(lexical[pool], config.rrf_k))
         else:
             weight = config.dense_weight_en if query.language == "en" else config.dense_weight_fr
-            dense = _minmax(self._dense(vector, pool))
+            dense = _minmax(self._dense(vector, pool), dense_floor)
             fused = weight * dense + (1 - weight) * _minmax(lexical[pool], floor)
         if query.wants_list and config.list_boost and outlines is not None:
             # A list question is best answered by a unit that lists: an outline or an axis.
@@ -180,6 +189,14 @@ class CandidateRanker:
             # The list of the roadmap theme the query names, itself or through the glossary.
             fused = fused + config.theme_boost * np.isin(pool, named)
         return fused
+
+    def _floor_sample(self, allowed: Positions | None) -> Positions:
+        """Up to ``FLOOR_SAMPLE`` of the allowed units, evenly spread (all when fewer)."""
+        size = self.unit_count if allowed is None else allowed.size
+        if size <= FLOOR_SAMPLE:
+            return np.arange(size, dtype=np.int64) if allowed is None else allowed
+        spread = np.linspace(0, size - 1, FLOOR_SAMPLE).astype(np.int64)
+        return spread if allowed is None else allowed[spread]
 
     def _dense(self, vector: Vectors | None, pool: np.ndarray) -> np.ndarray:
         if vector is None:  # pragma: no cover - only lexical mode has no vector
