@@ -186,6 +186,8 @@ def test_with_few_candidates_the_best_keep_the_scores_full_scoring_gives_them() 
 
     query = "atelier vélo insertion"
     full = {h.chunk.id: h.score for h in retriever(1000).retrieve(query, top_k=60)}
-    narrow = retriever(5).retrieve(query, top_k=5)
-    assert [h.chunk.id for h in narrow] == list(full)[:5]
+    narrow = retriever(5).retrieve(query, top_k=10)
     assert [h.score for h in narrow] == pytest.approx([full[h.chunk.id] for h in narrow])
+    assert [h.chunk.id for h in narrow[:4]] == list(full)[:4]
+    # A unit in no signal's top 5 can rank among the fused best: more candidates find it.
+    assert [h.chunk.id for h in retriever(20).retrieve(query, top_k=5)] == list(full)[:5]
