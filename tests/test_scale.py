@@ -12,8 +12,9 @@ from assistant.errors import IndexMismatchError
 from assistant.index.bm25 import TermIndex
 from assistant.index.sentences import SegmentIndex
 from assistant.index.vectors import FLAT, IVF_SQ8, VectorIndex
-from assistant.retrieval.candidates import RetrievalConfig
+from assistant.retrieval.candidates import CandidateRanker, RetrievalConfig
 from assistant.retrieval.filters import FilterIndex, UnitFilter
+from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import Retriever
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.query import analyze
@@ -191,3 +192,23 @@ def test_with_few_candidates_the_best_keep_the_scores_full_scoring_gives_them() 
     assert [h.chunk.id for h in narrow[:4]] == list(full)[:4]
     # A unit in no signal's top 5 can rank among the fused best: more candidates find it.
     assert [h.chunk.id for h in retriever(20).retrieve(query, top_k=5)] == list(full)[:5]
+
+
+def test_the_dense_floor_is_the_lowest_dense_score_of_a_small_corpus() -> None:
+    corpus = units(200)
+    vectors = VectorIndex.from_vectors(clustered(200))
+    lexical = LexicalIndex([u.indexed_text for u in corpus])
+    query = analyze("atelier vélo", Glossary([]))
+    vector = clustered(1, seed=4)[0]
+
+    def ranked(candidates: int) -> dict[int, float]:
+        config = RetrievalConfig(candidates=candidates, list_boost=0)
+        ranker = CandidateRanker(vectors, lexical, None, config, unit_count=len(corpus))
+        positions, scores = ranker.rank(query, vector, None)
+        return dict(zip(positions.tolist(), scores.tolist(), strict=True))
+
+    full, narrow = ranked(1000), ranked(5)
+    assert len(narrow) < len(full)
+    # The unit least like the query is no candidate: the floor comes from it all the same.
+    assert int(np.argmin(clustered(200) @ vector)) not in narrow
+    assert list(narrow.values()) == pytest.approx([full[p] for p in narrow])
