@@ -38,7 +38,7 @@ EXACT_SUBSET_MAX = 20_000
 TRAIN_POINTS_PER_LIST = 64
 # Inverted lists probed per query, as a share of all lists: measured by `make bench-scale`
 # (recall@10 against exact search), not guessed.
-PROBE_SHARE = 1 / 24
+PROBE_SHARE = 1 / 8
 MIN_PROBES = 16
 # Approximate candidates fetched per result asked, re-scored exactly before the cut.
 REFINE_FACTOR = 4
