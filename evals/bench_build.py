@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,25 +95,41 @@ def throughput(texts: list[str], batch_sizes: list[int], threads: int | None) ->
     }
 
 
-def cold_build(env: dict[str, str]) -> dict[str, Any]:
+def cold_build(env: dict[str, str], *, saved_embeddings: bool) -> dict[str, Any]:
+    """``assistant build`` into an empty index folder, in a fresh process; without
+    ``saved_embeddings``, on a copy of the corpus without its saved vectors (every text
+    embedded)."""
+    corpus = Settings().corpus_dir
     with tempfile.TemporaryDirectory(prefix="assistant-cold-build-") as folder:
+        if not saved_embeddings:
+            copy = Path(folder) / "corpus"
+            shutil.copytree(corpus, copy, ignore=shutil.ignore_patterns("embeddings"))
+            corpus = copy
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "assistant.cli", "build", "--quiet"],
             cwd=ROOT,
-            env={**os.environ, **env, "ASSISTANT_INDEX_DIR": folder},
+            env={
+                **os.environ,
+                **env,
+                "ASSISTANT_INDEX_DIR": str(Path(folder) / "index"),
+                "ASSISTANT_CORPUS_DIR": str(corpus.resolve()),
+            },
             capture_output=True,
             text=True,
         )
         wall = time.perf_counter() - started
         if done.returncode != 0:
             sys.exit(f"error: the build failed:\n{done.stderr[-2000:]}")
-        build = Path(folder) / "builds" / (Path(folder) / "LATEST").read_text().strip()
+        index = Path(folder) / "index"
+        build = index / "builds" / (index / "LATEST").read_text().strip()
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     return {
         "wall_s": round(wall, 1),
         "build_s": manifest["build_seconds"],
         "stages": manifest.get("stage_seconds", {}),
+        "reused": manifest["reused_embeddings"],
+        "saved_embeddings": saved_embeddings,
         "env": env,
     }
 
@@ -133,9 +150,13 @@ def main() -> int:
     speed = throughput(sample, args.batch_sizes, args.threads or None)
     print(json.dumps(speed), file=sys.stderr, flush=True)
     builds = [
-        cold_build({"ASSISTANT_EMBED_BATCH_SIZE": str(size)})
+        cold_build({"ASSISTANT_EMBED_BATCH_SIZE": str(size)}, saved_embeddings=False)
         for _ in range(args.runs)
         for size in (args.batch_sizes[0], args.batch_sizes[-1])
+    ]
+    builds += [
+        cold_build({"ASSISTANT_EMBED_BATCH_SIZE": str(args.batch_sizes[-1])}, saved_embeddings=True)
+        for _ in range(args.runs)
     ]
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               capture_output=True, text=True).stdout.strip()  # fmt: skip
@@ -178,19 +199,29 @@ def main() -> int:
         "",
         "## Cold builds (`assistant build`, empty index folder, fresh process)",
         "",
-        "| batch size | wall s | build s | stages (s) |",
-        "|---|---|---|---|",
+        "| batch size | saved vectors | texts reused | wall s | build s | stages (s) |",
+        "|---|---|---|---|---|---|",
         *(
-            f"| {b['env']['ASSISTANT_EMBED_BATCH_SIZE']} | {b['wall_s']} | {b['build_s']} "
+            f"| {b['env']['ASSISTANT_EMBED_BATCH_SIZE']} "
+            f"| {'corpus/embeddings/' if b['saved_embeddings'] else 'none'} | {b['reused']} "
+            f"| {b['wall_s']} | {b['build_s']} "
             f"| {', '.join(f'{k} {v}' for k, v in b['stages'].items())} |"
             for b in builds
         ),
         "",
     ]
-    if len(builds) > 2:
-        for size in {b["env"]["ASSISTANT_EMBED_BATCH_SIZE"] for b in builds}:
-            walls = [b["wall_s"] for b in builds if b["env"]["ASSISTANT_EMBED_BATCH_SIZE"] == size]
-            lines.append(f"Median wall time at batch {size}: {statistics.median(walls)} s.")
+    if args.runs > 1:
+
+        def config(build: dict[str, Any]) -> tuple[str, bool]:
+            return build["env"]["ASSISTANT_EMBED_BATCH_SIZE"], build["saved_embeddings"]
+
+        for key in sorted({config(b) for b in builds}):
+            walls = [b["wall_s"] for b in builds if config(b) == key]
+            saved = "with" if key[1] else "without"
+            lines.append(
+                f"Median wall time at batch {key[0]}, {saved} saved vectors: "
+                f"{statistics.median(walls)} s."
+            )
     (args.out / "build.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
