@@ -152,7 +152,7 @@ def main() -> int:
     builds = [
         cold_build({"ASSISTANT_EMBED_BATCH_SIZE": str(size)}, saved_embeddings=False)
         for _ in range(args.runs)
-        for size in (args.batch_sizes[0], args.batch_sizes[-1])
+        for size in dict.fromkeys((args.batch_sizes[0], args.batch_sizes[-1]))
     ]
     builds += [
         cold_build({"ASSISTANT_EMBED_BATCH_SIZE": str(args.batch_sizes[-1])}, saved_embeddings=True)
