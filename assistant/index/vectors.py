@@ -36,10 +36,12 @@ FAISS_FILE = "vectors.faiss"
 EXACT_SUBSET_MAX = 20_000
 # Faiss wants at least 39 training points per cluster; 64 gives stabler centroids.
 TRAIN_POINTS_PER_LIST = 64
-# Inverted lists probed per query, as a share of all lists: measured by `make bench-scale`
-# (recall@10 against exact search), not guessed.
-PROBE_SHARE = 1 / 8
-MIN_PROBES = 16
+# Inverted lists probed per query, as a share of all lists, and at least MIN_PROBES: measured
+# by `make bench-scale` (dense recall@10 against exact search on synthetic clustered corpora:
+# 100k units, 512 lists: 0.87 at 22 probes, 0.95 at 64; 1M units, 2048 lists: 0.93 at 85,
+# 0.955 at 128, 0.976 at 256, each doubling of probes doubling the search time).
+PROBE_SHARE = 1 / 16
+MIN_PROBES = 64
 # Approximate candidates fetched per result asked, re-scored exactly before the cut.
 REFINE_FACTOR = 4
 
