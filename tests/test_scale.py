@@ -212,3 +212,17 @@ def test_the_dense_floor_is_the_lowest_dense_score_of_a_small_corpus() -> None:
     # The unit least like the query is no candidate: the floor comes from it all the same.
     assert int(np.argmin(clustered(200) @ vector)) not in narrow
     assert list(narrow.values()) == pytest.approx([full[p] for p in narrow])
+
+
+def test_replacing_the_config_reconfigures_the_ranking() -> None:
+    corpus = units(60)
+    embedder = FakeEmbedder()
+    matrix = embedder.embed_documents([u.indexed_text for u in corpus]).astype(np.float32)
+    retriever = Retriever(corpus, VectorIndex.from_vectors(matrix), embedder)
+    lexical = Retriever(
+        corpus, VectorIndex.from_vectors(matrix), embedder, config=RetrievalConfig(mode="lexical")
+    )
+    query = "atelier vélo insertion"
+    assert retriever.retrieve(query, top_k=10) != lexical.retrieve(query, top_k=10)
+    retriever.config = RetrievalConfig(mode="lexical")
+    assert retriever.retrieve(query, top_k=10) == lexical.retrieve(query, top_k=10)

@@ -116,6 +116,18 @@ class Retriever:
             np.int64
         )
 
+    @property
+    def config(self) -> RetrievalConfig:
+        """How to rank; replacing it re-configures the ranking of the next queries."""
+        return self._config
+
+    @config.setter
+    def config(self, value: RetrievalConfig) -> None:
+        self._config = value
+        ranker: CandidateRanker | None = self.__dict__.get("ranker")
+        if ranker is not None:
+            ranker.config = value
+
     def check_dimensions(self) -> None:
         """Refuse an embedder whose vectors cannot be compared with the index's."""
         if self.embedder.dim != self.vectors.dim:
