@@ -385,8 +385,16 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
     lines += [
         "",
         "Serve peak memory includes the bundled model and the seed data loaded to make the "
-        "queries (about the figure of the smallest corpus). Vectors, sentence vectors and the "
-        "BM25 arrays are memory-mapped: only the pages queries touch are read.",
+        "queries (about the figure of the smallest corpus), and is taken before the exact "
+        "search used for recall reads every vector. Vectors, sentence vectors and the BM25 "
+        "arrays are memory-mapped: only the pages queries touch are read. Load time is opening "
+        "those files (vectors, FAISS index, BM25, sentence rows); it does not include reading "
+        "`units.jsonl` or building the filter value sets, which the service also does. The "
+        "machine has 2 cores shared with other jobs: the last column is the load average when "
+        "the row was measured (above 2, every figure is inflated). Queries run one at a time, "
+        "FAISS on one thread (`ASSISTANT_SEARCH_THREADS`). Sentence vectors are scanned for "
+        "their own candidates only up to 50,000 (the 10k corpus); larger corpora use them to "
+        "re-score candidates only.",
         "",
         "![query p50 and load time by corpus size](scale.png)",
         "",
