@@ -372,8 +372,8 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
         "| store | units | index | build s | disk MB | build peak MB | load s "
         "| serve peak MB (own + mapped files) "
         "| p50 ms | p95 ms | p50 ms + encoding | p95 ms + encoding | dense p50 ms "
-        "| recall@10 vs exact | load avg |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| recall@10 vs exact | load avg | revision |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -382,7 +382,7 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
             f"{_split(r)} "
             f"| {r['p50_ms']} | {r['p95_ms']} | {r['p50_with_encoding_ms']} "
             f"| {r['p95_with_encoding_ms']} | {r['dense_p50_ms']} | {r['recall_at_10']} "
-            f"| {r.get('load_average', 0):.1f} |"
+            f"| {r.get('load_average', 0):.1f} | {r.get('revision', '')} |"
         )
     lines += ["", *_against_targets(rows)]
     sweeps = [r for r in rows if r.get("probe_sweep")]
