@@ -91,6 +91,14 @@ bench-load: install ## load on localhost: 20 and 50 clients, throughput, p50/p95
 eval-pg: install ## gold set on the PostgreSQL store beside the embedded one (evals/reports/store-comparison.md)
 	$(BIN)/assistant eval --store postgres
 
+.PHONY: bench-scale bench-build
+bench-scale: install ## embedded store at 10k/100k/1M synthetic units (evals/reports/scale.md)
+	$(BIN)/assistant build --if-needed
+	$(BIN)/python evals/bench_scale.py
+
+bench-build: install ## where a cold build of the seed corpus spends its time (evals/reports/build.md)
+	$(BIN)/python evals/bench_build.py
+
 bench-scale-pg: install ## PostgreSQL store at 10k and 100k synthetic units (evals/reports/scale-postgres.md)
 	$(BIN)/assistant build --if-needed
 	$(BIN)/python evals/bench_scale_pg.py

@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         help="build only when the index is missing, stale or built with other settings",
     )
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--save-embeddings",
+        action="store_true",
+        help="also save the vectors to corpus/embeddings/ (a fresh clone's build reuses them)",
+    )
     build.set_defaults(run=_cmd_build)
 
     search = commands.add_parser("search", help="search the index")
@@ -202,7 +207,12 @@ def _cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             print(f"The index in {settings.index_dir} is up to date.")
             return 0
         print(f"Building the index: {reason}.")
-    report = build_index(settings, extra_paths=args.paths, progress=not args.quiet)
+    report = build_index(
+        settings,
+        extra_paths=args.paths,
+        progress=not args.quiet,
+        save_embeddings=args.save_embeddings,
+    )
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     print(

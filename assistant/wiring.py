@@ -15,12 +15,14 @@ from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.index.embedders import E5Embedder, Embedder, QueryCache, SentenceTransformerEmbedder
 from assistant.index.store import LoadedIndex, load_index
+from assistant.index.vectors import set_search_threads
 from assistant.ingest.assemble import CorpusFolder, CorpusSnapshot
 from assistant.ingest.assemble import assemble_corpus as _assemble
 from assistant.ingest.chunking import CHUNKING_STRATEGY, Chunker
 from assistant.profile import Profile, load_profile
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import RetrievalConfig, Retriever
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.rerank import CrossEncoderReranker
 from assistant.retrieval.territories import Gazetteer
 from assistant.vocabulary import Vocabulary, load_vocabulary
@@ -136,6 +138,7 @@ def retrieval_config(settings: Settings) -> RetrievalConfig:
         fusion=settings.fusion,
         dense_weight_fr=settings.dense_weight,
         dense_weight_en=settings.dense_weight_english,
+        candidates=settings.retrieval_candidates,
     )
 
 
@@ -145,6 +148,7 @@ def reranker(settings: Settings) -> CrossEncoderReranker | None:
 
 def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retriever:
     """A retriever over a loaded index, configured by the settings."""
+    set_search_threads(settings.search_threads)
     retriever = Retriever(
         index.units,
         index.vectors,
@@ -154,6 +158,7 @@ def build_retriever(index: LoadedIndex, embedder: Embedder, settings: Settings) 
         reranker=reranker(settings),
         segments=index.segments,
         gazetteer=gazetteer(settings),
+        lexical=LexicalIndex.over(index.lexical) if index.lexical is not None else None,
     )
     retriever.check_dimensions()
     return retriever

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.build import build_index, index_status
+from assistant.build import build_index, embeddings_path, index_status
 from assistant.config import Settings
 from assistant.errors import BuildInProgressError, IndexMismatchError, IndexNotFoundError
 from assistant.index.embedders import E5Embedder
@@ -137,6 +137,40 @@ def test_an_interrupted_build_leaves_the_previous_index_intact(small_corpus: Set
     assert leftovers == [before.name]  # type: ignore[union-attr]
 
 
+def test_saved_embeddings_let_a_fresh_build_embed_only_what_changed(
+    small_corpus: Settings, tmp_path: Path
+) -> None:
+    first = build_index(small_corpus, embedder=FakeEmbedder(), progress=False, save_embeddings=True)
+    saved = embeddings_path(small_corpus, FakeEmbedder())
+    assert saved.is_file() and saved.parent == small_corpus.corpus_dir / "embeddings"
+    # A fresh clone: no index yet, the corpus with its saved vectors.
+    fresh = small_corpus.model_copy(update={"index_dir": tmp_path / "fresh-index"})
+    counting = FakeEmbedder()
+    again = build_index(fresh, embedder=counting, progress=False)
+    assert again.embedded == 0 and counting.embedded == []
+    assert again.reused == first.units + first.segments
+    built = load_index(fresh.index_dir, embedder={"backend": "fake"}, chunking={})
+    original = load_index(small_corpus.index_dir, embedder={"backend": "fake"}, chunking={})
+    assert np.array_equal(built.vectors.vectors(), original.vectors.vectors())
+    # A changed document: only its new texts are embedded.
+    path = small_corpus.documents_dir / "mobilite.md"
+    path.write_text(path.read_text().replace("bas prix", "prix solidaire"), encoding="utf-8")
+    counting = FakeEmbedder()
+    changed = build_index(
+        fresh.model_copy(update={"index_dir": tmp_path / "other"}), embedder=counting,
+        progress=False,
+    )  # fmt: skip
+    assert changed.embedded == 2 and all("prix solidaire" in t for t in counting.embedded)
+    # A damaged file is ignored: everything is embedded, the build still succeeds.
+    saved.write_bytes(b"not an npz")
+    counting = FakeEmbedder()
+    damaged = build_index(
+        fresh.model_copy(update={"index_dir": tmp_path / "third"}), embedder=counting,
+        progress=False,
+    )  # fmt: skip
+    assert damaged.reused == 0 and counting.embedded
+
+
 def test_a_concurrent_build_is_refused(small_corpus: Settings) -> None:
     holding = threading.Event()
     release = threading.Event()
@@ -157,9 +191,10 @@ def test_a_concurrent_build_is_refused(small_corpus: Settings) -> None:
         thread.join()
 
 
-def test_a_flat_index_for_small_corpora_hnsw_for_large_ones() -> None:
+def test_a_flat_index_for_small_corpora_ivf_for_large_ones() -> None:
     assert factory_string(200) == "Flat"
-    assert factory_string(200_000).startswith("HNSW")
+    assert factory_string(200_000) == "IVF1024,SQ8"  # about 2·√n lists
+    assert factory_string(2_000, approximate_above=1_000) == "IVF31,SQ8"  # 64 points a list
     vectors = np.eye(4, dtype=np.float32)
     index = VectorIndex.from_vectors(vectors)
     assert index.search(vectors[2], 1) == [(2, pytest.approx(1.0))]

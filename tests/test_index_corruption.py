@@ -47,8 +47,11 @@ CORRUPTIONS: list[tuple[str, Callable[[Path], None]]] = [
     (MANIFEST, _garbage),
     (MANIFEST, _json_of_wrong_shape),
     ("documents.jsonl", _garbage),
-    ("segments.npz", _truncate),
-    ("segments.npz", _garbage),
+    ("segments-vectors.npy", _truncate),
+    ("segments-vectors.npy", _garbage),
+    ("segments-rows.npy", _garbage),
+    ("bm25/params.index.json", _garbage),
+    ("bm25/data.csc.index.npy", _truncate),
 ]
 
 
@@ -71,6 +74,7 @@ def test_each_kind_of_damage_is_named_with_the_fix_and_repaired_by_a_build(
     build = current_build(built.index_dir)
     assert build is not None
     damage(build / name)
+    named = name.split("/")[0]  # a file of the BM25 folder is reported as the folder
     if name == MANIFEST:
         # Without a readable manifest the build is not complete: reported as such, named.
         with pytest.raises((IndexCorruptError, IndexNotFoundError)) as caught:
@@ -78,10 +82,10 @@ def test_each_kind_of_damage_is_named_with_the_fix_and_repaired_by_a_build(
     else:
         with pytest.raises(IndexCorruptError) as caught:
             _load(built)
-        assert name in caught.value.message
+        assert named in caught.value.message
     assert caught.value.hint is not None and "assistant build" in caught.value.hint
     reason = index_status(built)  # what --if-needed says before it rebuilds
-    assert reason is not None and (name in reason or "no index" in reason)
+    assert reason is not None and (named in reason or "no index" in reason)
     embedder = FakeEmbedder()
     report = build_index(built, embedder=embedder, progress=False)
     assert report.units > 0 and report.reused == 0  # from scratch

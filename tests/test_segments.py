@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,7 +39,13 @@ def test_best_sentence_per_unit() -> None:
     vectors = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
     index = SegmentIndex(rows=rows, vectors=vectors)
     best = index.best_per_unit(np.array([0, 1], dtype=np.float32), 3)
-    assert list(best) == [1.0, -1.0, np.float32(0.8)]
+    # Sentence vectors are stored in float16: scores agree to about 1e-3.
+    assert list(best) == pytest.approx([1.0, -1.0, 0.8], abs=1e-3)
+    # The best sentence of chosen units only, in the order asked, reads just their rows.
+    some = index.best_of(np.array([0, 1], dtype=np.float32), np.array([2, 1, 0, 7]))
+    assert list(some) == pytest.approx([0.8, -1.0, 1.0, -1.0], abs=1e-3)
+    assert list(index.top_units(np.array([0, 1], dtype=np.float32), 1, 3, None)) == [0]
+    assert list(index.top_units(np.array([0, 1], dtype=np.float32), 5, 3, np.array([2]))) == [2]
     assert index.ranked_in_unit(np.array([1, 0], dtype=np.float32), 0) == [
         (0, 5, 1.0),
         (6, 9, 0.0),

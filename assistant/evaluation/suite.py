@@ -26,9 +26,11 @@ from assistant.evaluation.gold import GoldQuestion, load_gold_set
 from assistant.evaluation.quality import load_absence_cues
 from assistant.evaluation.runner import System, SystemResult, evaluate
 from assistant.index.store import LoadedIndex
+from assistant.index.vectors import set_search_threads
 from assistant.ingest.documents import load_documents
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.hybrid import RetrievalConfig, Retriever
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.rerank import CrossEncoderReranker
 from assistant.types import Document
 from assistant.wiring import (
@@ -57,6 +59,8 @@ def systems(
     embedder = make_embedder(settings)
     glossary = Glossary.load(settings.glossary_path)
     default = retrieval_config(settings)
+    set_search_threads(settings.search_threads)
+    lexical = LexicalIndex.over(index.lexical) if index.lexical is not None else None
 
     def system(
         name: str,
@@ -75,6 +79,7 @@ def systems(
             reranker=CrossEncoderReranker(settings.reranker_model) if rerank else None,
             segments=index.segments,
             gazetteer=wiring.gazetteer(settings),
+            lexical=lexical,
         )
         return System(name, description, retriever)
 
@@ -87,6 +92,12 @@ def systems(
             "hybrid+dense-glossary",
             "hybrid, the query embedded with the glossary terms it names spelled out",
             replace(default, dense_expansion=True),
+        ),
+        system(
+            "hybrid-full-scoring",
+            "hybrid, every unit scored on every signal (candidates cover the corpus): what "
+            "candidates-then-fusion must match",
+            replace(default, candidates=max(default.candidates, len(index.units))),
         ),
         system(
             DEFAULT_NAME,

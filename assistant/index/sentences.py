@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -21,6 +22,7 @@ from assistant.text import strip_span
 from assistant.types import Chunk
 
 MIN_SEGMENT_CHARS = 25
+_SCAN_BLOCK = 65_536
 # A sentence ends with . ! ? … followed by a space and an upper-case letter, a quote or a digit.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ«\"(\[0-9])")
 
@@ -69,38 +71,139 @@ def segment_text(unit: Chunk, start: int, end: int) -> str:
 
 @dataclass(frozen=True)
 class SegmentIndex:
-    """Sentence vectors with, for each, the unit it belongs to and its offsets in the unit."""
+    """Sentence vectors with, for each, the unit it belongs to and its offsets in the unit.
+
+    Rows are kept sorted by unit, so a unit's sentences are one slice (``offsets``): scoring
+    the sentences of a few candidate units reads only their rows. Saved as float16 ``.npy``
+    files and memory-mapped at load, so at scale the sentence vectors stay on disk until a
+    query touches them. Up to ``scan_max`` sentences they are also held in a FAISS float16
+    index (the same 2 bytes a value) that finds the sentence signal's own top units; past it,
+    the units' own vectors bring the candidates and sentences only re-score them.
+    """
 
     rows: npt.NDArray[np.int64]  # [unit position, start, end]
-    vectors: Vectors
+    vectors: npt.NDArray[np.float32] | npt.NDArray[np.float16]
+    # A full scan costs about 1 ms per 7,000 sentences on one core (200,000: 30-140 ms measured
+    # at 100k units, the whole query's cost): past this, sentences only re-score candidates.
+    scan_max: int = 50_000
 
-    FILE = "segments.npz"
+    ROWS_FILE = "segments-rows.npy"
+    VECTORS_FILE = "segments-vectors.npy"
+    FILES = (ROWS_FILE, VECTORS_FILE)
+
+    def __post_init__(self) -> None:
+        # Stored as float16 in memory too, so an index just built ranks as it will once loaded.
+        if self.vectors.dtype != np.float16:
+            object.__setattr__(self, "vectors", np.asarray(self.vectors, dtype=np.float16))
+        if self.rows.shape[0] and np.any(np.diff(self.rows[:, 0]) < 0):
+            order = np.argsort(self.rows[:, 0], kind="stable")
+            object.__setattr__(self, "rows", self.rows[order])
+            object.__setattr__(self, "vectors", self.vectors[order])
+        units = int(self.rows[:, 0].max()) + 1 if self.rows.shape[0] else 0
+        offsets = np.searchsorted(self.rows[:, 0], np.arange(units + 1), side="left")
+        object.__setattr__(self, "_offsets", offsets.astype(np.int64))
+        # The arrays' own count, not len(): a subclass may hold its sentences elsewhere.
+        count = int(self.rows.shape[0])
+        scan = None
+        if 0 < count <= self.scan_max:
+            # numpy has no fast float16 product (a scan cast every value); FAISS scores fp16
+            # codes with SIMD, exactly as the float16 values are.
+            scan = faiss.IndexScalarQuantizer(
+                self.vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            )
+            for start in range(0, count, _SCAN_BLOCK):
+                scan.add(np.asarray(self.vectors[start : start + _SCAN_BLOCK], dtype=np.float32))
+        object.__setattr__(self, "_scan", scan)
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
 
+    def _slice(self, unit: int) -> slice:
+        offsets: npt.NDArray[np.int64] = self.__dict__["_offsets"]
+        if unit + 1 >= offsets.size:
+            return slice(0, 0)
+        return slice(int(offsets[unit]), int(offsets[unit + 1]))
+
     def best_per_unit(self, query: Vectors, unit_count: int) -> npt.NDArray[np.float32]:
         """For each unit, the cosine of its best sentence (-1 for a unit without sentences)."""
         best = np.full(unit_count, -1.0, dtype=np.float32)
-        if len(self):
-            np.maximum.at(best, self.rows[:, 0], self.vectors @ query)
+        for start in range(0, len(self), _SCAN_BLOCK):  # blocks: no float32 copy of them all
+            rows = slice(start, start + _SCAN_BLOCK)
+            np.maximum.at(best, self.rows[rows, 0], self._scores(rows, query))
         return best
+
+    def best_of(self, query: Vectors, units: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The cosine of the best sentence of each of ``units`` (-1 for a unit without any)."""
+        best = np.full(units.size, -1.0, dtype=np.float32)
+        offsets: npt.NDArray[np.int64] = self.__dict__["_offsets"]
+        inside = units + 1 < offsets.size
+        starts = np.where(inside, offsets[np.minimum(units, offsets.size - 1)], 0)
+        ends = np.where(inside, offsets[np.minimum(units + 1, offsets.size - 1)], 0)
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return best
+        owner = np.repeat(np.arange(units.size), lengths)
+        rows = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + starts[owner]
+        np.maximum.at(best, owner, self._scores(rows, query))
+        return best
+
+    def top_units(
+        self, query: Vectors, top_k: int, unit_count: int, allowed: npt.NDArray[np.int64] | None
+    ) -> npt.NDArray[np.int64]:
+        """The ``top_k`` units whose best sentence is nearest the query (among ``allowed``).
+
+        Empty past ``scan_max`` sentences: there, the units' own vectors bring the candidates
+        and sentences only re-score them, so that sentence vectors never need scanning in full.
+        """
+        scan: faiss.Index | None = self.__dict__["_scan"]
+        if scan is None:
+            return np.empty(0, dtype=np.int64)
+        total = int(scan.ntotal)
+        params = None
+        if allowed is not None:
+            mask = np.isin(self.rows[:, 0], allowed)
+            if not mask.any():
+                return np.empty(0, dtype=np.int64)
+            # The bitmap must outlive the search: FAISS keeps only a pointer to it.
+            bits = np.packbits(mask, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(total, faiss.swig_ptr(bits)))
+        query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+        # Units ranked by their best sentence are the units of the best sentences, in order of
+        # first appearance: fetch sentences until ``top_k`` distinct units (or all) are seen.
+        k = min(total, 4 * top_k)
+        while True:
+            _, found = scan.search(query, k, params=params)
+            ids = found[0][found[0] >= 0]
+            units, first = np.unique(self.rows[ids, 0], return_index=True)
+            if units.size >= top_k or ids.size < k or k == total:
+                break
+            k = min(total, 4 * k)
+        best = self.rows[ids[np.sort(first)], 0][:top_k]
+        return np.sort(best).astype(np.int64)
 
     def ranked_in_unit(self, query: Vectors, unit: int) -> list[tuple[int, int, float]]:
         """The sentences of one unit as ``(start, end, score)``, best first."""
-        mask = self.rows[:, 0] == unit
-        scores = self.vectors[mask] @ query
-        spans = self.rows[mask][:, 1:]
+        rows = self._slice(unit)
+        scores = self._scores(rows, query)
+        spans = self.rows[rows][:, 1:]
         order = np.argsort(-scores, kind="stable")
         return [(int(spans[i, 0]), int(spans[i, 1]), float(scores[i])) for i in order]
 
+    def _scores(
+        self, rows: slice | npt.NDArray[np.int64], query: Vectors
+    ) -> npt.NDArray[np.float32]:
+        return np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(query, np.float32)
+
     def save(self, folder: Path) -> None:
-        np.savez(folder / self.FILE, rows=self.rows, vectors=self.vectors)
+        np.save(folder / self.ROWS_FILE, self.rows)
+        np.save(folder / self.VECTORS_FILE, np.asarray(self.vectors, dtype=np.float16))
 
     @classmethod
     def load(cls, folder: Path) -> SegmentIndex | None:
-        path = folder / cls.FILE
-        if not path.exists():
+        if not (folder / cls.ROWS_FILE).exists():
             return None
-        with np.load(path) as data:
-            return cls(rows=data["rows"], vectors=data["vectors"].astype(np.float32))
+        return cls(
+            rows=np.load(folder / cls.ROWS_FILE, mmap_mode="r"),
+            vectors=np.load(folder / cls.VECTORS_FILE, mmap_mode="r"),
+        )

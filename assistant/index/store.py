@@ -1,10 +1,12 @@
-"""The built index on disk: a FAISS file, the units, and a manifest, swapped in atomically.
+"""The built index on disk: vectors, BM25, the units, and a manifest, swapped in atomically.
 
 Layout of ``index_dir``::
 
     LATEST                 name of the current build (replaced atomically with os.replace)
-    builds/<build id>/     manifest.json, units.jsonl, vectors.faiss, segments.npz,
-                           documents.jsonl (the texts the units' offsets point into)
+    builds/<build id>/     manifest.json, units.jsonl, vectors.npy (+ vectors.faiss for an
+                           approximate index), segments-rows.npy, segments-vectors.npy, bm25/
+                           (the BM25 index), documents.jsonl (the texts the units' offsets
+                           point into)
     .lock                  held while a build runs
 
 A build is written to its own folder and only then named in ``LATEST``: an interrupted build
@@ -27,6 +29,7 @@ from typing import Any
 from uuid import uuid4
 from zipfile import BadZipFile
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from assistant import __version__
@@ -36,15 +39,19 @@ from assistant.errors import (
     IndexMismatchError,
     IndexNotFoundError,
 )
+from assistant.index.bm25 import FOLDER as LEXICAL
+from assistant.index.bm25 import TermIndex
 from assistant.index.sentences import SegmentIndex
-from assistant.index.vectors import VectorIndex
+from assistant.index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex
 from assistant.types import Chunk, SkippedFile, SourceSpan
 
-FORMAT_VERSION = 1
+# 2: vectors as a memory-mapped .npy, the BM25 index saved, sentence vectors as float16 .npy,
+# the index type in the manifest.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 UNITS = "units.jsonl"
 DOCUMENTS = "documents.jsonl"
-VECTORS = "vectors.faiss"
+VECTORS = VECTORS_FILE
 REBUILD_HINT = 'run "assistant build" to rebuild the index'
 # What reading a damaged file can raise: truncated FAISS (RuntimeError), garbage JSON
 # (ValueError, KeyError, TypeError), a broken npz (BadZipFile, EOFError), bad UTF-8 (ValueError).
@@ -63,12 +70,14 @@ class Manifest(BaseModel):
     embedder: dict[str, Any]
     chunking: dict[str, Any]
     faiss_factory: str
+    index_type: str = "flat"  # "flat" (exact) or "ivf-sq8" (approximate), checked on load
     corpus_fingerprint: str
     documents: list[dict[str, Any]]
     record_files: list[str]
     counts: dict[str, int]
     skipped: list[dict[str, str]]
     reused_embeddings: int
+    stage_seconds: dict[str, float] = {}  # where the build's time went (assemble, embed…)
 
 
 class LoadedIndex:
@@ -82,6 +91,7 @@ class LoadedIndex:
         vectors: VectorIndex,
         segments: SegmentIndex | None = None,
         documents: dict[str, str] | None = None,
+        lexical: TermIndex | None = None,
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -89,6 +99,7 @@ class LoadedIndex:
         self.vectors = vectors
         self.segments = segments
         self.documents = documents or {}  # name -> text: citations quote it at exact offsets
+        self.lexical = lexical  # the saved BM25 arrays (None: the retriever makes them)
 
 
 def corpus_fingerprint(files: Iterable[Path]) -> str:
@@ -164,9 +175,14 @@ def _read_build(path: Path, manifest: Manifest) -> LoadedIndex:
     if not (path / VECTORS).is_file():
         raise _corrupt(path / VECTORS, "the file is missing")
     try:
-        vectors = VectorIndex.read(str(path / VECTORS))
+        vectors = VectorIndex.read(path, kind=manifest.index_type)
+    except IndexMismatchError as exc:
+        raise IndexMismatchError(exc.message, hint=REBUILD_HINT) from exc
     except _READ_ERRORS as exc:
-        raise _corrupt(path / VECTORS, exc) from exc
+        bad = _first_bad(path, [VECTORS])
+        if manifest.index_type != "flat" and _readable(bad):
+            bad = path / FAISS_FILE
+        raise _corrupt(bad, exc) from exc
     if len(vectors) != len(units):
         raise IndexMismatchError(
             f"the index in {path} is inconsistent: {len(vectors)} vectors for {len(units)} units",
@@ -183,17 +199,48 @@ def _read_build(path: Path, manifest: Manifest) -> LoadedIndex:
     try:
         segments = SegmentIndex.load(path)
     except _READ_ERRORS as exc:
-        raise _corrupt(path / SegmentIndex.FILE, exc) from exc
+        raise _corrupt(_first_bad(path, SegmentIndex.FILES), exc) from exc
     if (
         segments is not None
         and len(segments)
         and (
             segments.vectors.shape != (len(segments), vectors.dim)
-            or int(segments.rows[:, 0].max()) >= len(units)
+            or int(segments.rows[-1, 0]) >= len(units)
         )
     ):
-        raise _corrupt(path / SegmentIndex.FILE, "its sentences do not match the units")
-    return LoadedIndex(path, manifest, units, vectors, segments, documents)
+        raise _corrupt(path / SegmentIndex.VECTORS_FILE, "its sentences do not match the units")
+    lexical = _read_lexical(path, len(units))
+    return LoadedIndex(path, manifest, units, vectors, segments, documents, lexical)
+
+
+def _read_lexical(path: Path, units: int) -> TermIndex | None:
+    """The saved BM25 arrays of a build, memory-mapped (``None`` when it has none)."""
+    try:
+        lexical = TermIndex.load(path)
+    except _READ_ERRORS as exc:
+        raise _corrupt(path / LEXICAL, exc) from exc
+    if lexical is not None and lexical.size != units:
+        raise _corrupt(path / LEXICAL, f"it holds {lexical.size} units, the build {units}")
+    return lexical
+
+
+def _first_bad(path: Path, names: Iterable[str]) -> Path:
+    """The first of the ``.npy`` files ``names`` in ``path`` that numpy cannot open (the last
+    one when they all open)."""
+    last = path
+    for name in names:
+        last = path / name
+        if not _readable(last):
+            break
+    return last
+
+
+def _readable(npy: Path) -> bool:
+    try:
+        np.load(npy, mmap_mode="r")
+    except _READ_ERRORS:
+        return False
+    return True
 
 
 def check_compatible(
@@ -224,6 +271,7 @@ def write_build(
     vectors: VectorIndex,
     segments: SegmentIndex | None = None,
     documents: dict[str, str] | None = None,
+    lexical: TermIndex | None = None,
 ) -> Path:
     """Write a complete build beside the current one, then make it current atomically."""
     builds = index_dir / "builds"
@@ -232,9 +280,11 @@ def write_build(
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
     try:
-        vectors.write(str(staging / VECTORS))
+        vectors.write(staging)
         if segments is not None:
             segments.save(staging)
+        if lexical is not None:
+            lexical.save(staging)
         with (staging / DOCUMENTS).open("w", encoding="utf-8") as out:
             for name, text in (documents or {}).items():
                 out.write(json.dumps({"name": name, "text": text}, ensure_ascii=False) + "\n")

@@ -141,11 +141,15 @@ class PgVectors(VectorIndex):
         )
         return np.asarray([r[0] for r in rows], dtype=np.float32).reshape(-1, self.dim)
 
-    def write(self, path: str) -> None:
+    def write(self, folder: Path) -> None:
         raise NotImplementedError("a PostgreSQL build is written by assistant.pgstore.writer")
 
     def search(
-        self, query: Vectors, top_k: int, *, allowed: Sequence[int] | None = None
+        self,
+        query: Vectors,
+        top_k: int,
+        *,
+        allowed: Sequence[int] | npt.NDArray[np.int64] | None = None,
     ) -> list[tuple[int, float]]:
         if top_k < 1:
             raise InvalidQueryError(f"top_k must be greater than 0, got {top_k}")
@@ -157,7 +161,7 @@ class PgVectors(VectorIndex):
         rows = self._store.execute(
             f"""SELECT position, -(embedding <#> %(q)s) FROM {self._store.tables.units} {where}
                 ORDER BY embedding <#> %(q)s LIMIT %(k)s""",
-            {"q": _vector(query), "k": top_k, "allowed": list(allowed or [])},
+            {"q": _vector(query), "k": top_k, "allowed": _positions(allowed)},
         )
         return [(int(p), float(s)) for p, s in rows]
 
@@ -425,6 +429,10 @@ def filter_sql(filters: FilterSpec | None) -> tuple[str, dict[str, Any]]:
         else:
             clauses.append(f"{column} && %({name})s::text[]")
     return (" AND ".join(clauses) or "true"), params
+
+
+def _positions(allowed: Sequence[int] | npt.NDArray[np.int64] | None) -> list[int]:
+    return [] if allowed is None else [int(p) for p in allowed]
 
 
 def _minmax(column: str, *, window: bool = True) -> str:

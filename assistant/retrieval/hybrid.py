@@ -1,17 +1,20 @@
 """Online retrieval: a query (and filters) to ranked, non-redundant units of the index.
 
-Hybrid by default: BM25 over French-analysed text and dense e5 similarity, each min-max
-normalised over the units that pass the filters, then summed with a weight that depends on the
-query's language (multilingual e5 understands English questions; French BM25 does not). A
-normalised weighted sum beat reciprocal rank fusion on this corpus (see evals/). Queries that
-mention a glossary term get its expansion and synonyms added on the lexical side.
+Candidates, then fusion (``assistant.retrieval.candidates``): each signal (FAISS over unit
+vectors, BM25, sentence vectors) gives its own top ``candidates`` units among those passing the
+filters (the filter is applied inside each signal), only the union is scored and fused, and
+``Hit`` objects are made only for what is returned. Hybrid by default: BM25 over French-analysed
+text and dense e5 similarity, each min-max normalised over the candidates, then summed with a
+weight that depends on the query's language (multilingual e5 understands English questions;
+French BM25 does not). A normalised weighted sum beat reciprocal rank fusion on this corpus (see
+evals/). Queries that mention a glossary term get its expansion and synonyms added on the
+lexical side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 import numpy as np
 
@@ -20,7 +23,11 @@ from assistant.index.embedders import Embedder, Vectors
 from assistant.index.sentences import SegmentIndex
 from assistant.index.store import REBUILD_HINT
 from assistant.index.vectors import VectorIndex
-from assistant.retrieval.filters import FilterSpec, UnitFilter
+from assistant.retrieval.candidates import CandidateRanker
+from assistant.retrieval.candidates import FusionMethod as FusionMethod
+from assistant.retrieval.candidates import RetrievalConfig as RetrievalConfig
+from assistant.retrieval.candidates import RetrievalMode as RetrievalMode
+from assistant.retrieval.filters import FilterIndex, FilterSpec
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.query import AnalyzedQuery, analyze
@@ -31,34 +38,6 @@ from assistant.types import Chunk, Hit
 
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 100
-RetrievalMode = Literal["hybrid", "dense", "lexical"]
-FusionMethod = Literal["weighted", "rrf"]
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """How to rank; the defaults are the configuration the evaluation retained."""
-
-    mode: RetrievalMode = "hybrid"
-    fusion: FusionMethod = "weighted"
-    dense_weight_fr: float = 0.7
-    dense_weight_en: float = 0.9
-    expansion_weight: float = 0.5
-    rrf_k: int = 60
-    list_boost: float = 0.1
-    theme_boost: float = 0.2  # a list question naming a roadmap theme lifts that theme's list
-    # Embed the query with the glossary terms it names spelled out. Measured side by side in
-    # evals/reports: it ranks a little better, but the answers, tuned on the plain query, lose more.
-    dense_expansion: bool = False
-    sentence_weight: float = 0.5
-    merge_overlaps: bool = True
-    rerank_depth: int = 20
-
-    def __post_init__(self) -> None:
-        for name in ("dense_weight_fr", "dense_weight_en", "expansion_weight", "sentence_weight"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
 def check_query(query: str) -> str:
@@ -102,6 +81,7 @@ class Retriever:
         reranker: Reranker | None = None,
         segments: SegmentIndex | None = None,
         gazetteer: Gazetteer | None = None,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         if len(units) != len(vectors):
             raise IndexMismatchError(
@@ -115,14 +95,38 @@ class Retriever:
         self.reranker = reranker
         self.segments = segments
         self.gazetteer = gazetteer
-        self.lexical = LexicalIndex([u.indexed_text for u in self.units])
+        if lexical is not None and lexical.size != len(self.units):
+            raise IndexMismatchError(
+                f"the BM25 index holds {lexical.size} units, the index {len(self.units)}",
+                hint=REBUILD_HINT,
+            )
+        # An index built before BM25 was saved with it gets its BM25 made here.
+        self.lexical = lexical or LexicalIndex([u.indexed_text for u in self.units])
+        self.filter_index = FilterIndex(self.units)
+        self.ranker = CandidateRanker(
+            self.vectors, self.lexical, self.segments, self.config, unit_count=len(self.units)
+        )
         # The outline of each roadmap theme, with the theme's name folded.
         self._theme_outlines = [
             (i, [fold(str(t)) for t in _as_list(u.metadata.get("theme"))])
             for i, u in enumerate(self.units)
             if u.metadata.get("group") == "theme"
         ]
-        self._outlines = np.array([bool(u.metadata.get("group")) for u in self.units], np.float32)
+        self._outlines = np.flatnonzero([bool(u.metadata.get("group")) for u in self.units]).astype(
+            np.int64
+        )
+
+    @property
+    def config(self) -> RetrievalConfig:
+        """How to rank; replacing it re-configures the ranking of the next queries."""
+        return self._config
+
+    @config.setter
+    def config(self, value: RetrievalConfig) -> None:
+        self._config = value
+        ranker: CandidateRanker | None = self.__dict__.get("ranker")
+        if ranker is not None:
+            ranker.config = value
 
     def check_dimensions(self) -> None:
         """Refuse an embedder whose vectors cannot be compared with the index's."""
@@ -174,46 +178,23 @@ class Retriever:
         top_k: int,
         filters: FilterSpec | None,
     ) -> list[Hit]:
-        allowed = UnitFilter(filters).allowed(self.units)
-        candidates = np.arange(len(self.units)) if allowed is None else np.asarray(allowed)
-        if candidates.size == 0:
+        allowed = self.filter_index.allowed(filters)
+        if allowed is not None and allowed.size == 0:
             return []
-        scores = self._scores(analysis, vector, candidates)
-        order = candidates[np.argsort(-scores[candidates], kind="stable")]
-        hits = [Hit(self.units[i], float(scores[i])) for i in order]
+        named = None
+        if analysis.wants_list and self.config.theme_boost:
+            named = np.flatnonzero(self._themes_named(analysis)).astype(np.int64)
+        positions, scores = self.ranker.rank(
+            analysis, vector, allowed, outlines=self._outlines, named=named
+        )
+        hits = (Hit(self.units[p], float(s)) for p, s in zip(positions, scores, strict=True))
         depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)
-        return merge_overlaps(hits, depth) if self.config.merge_overlaps else hits[:depth]
+        return merge_overlaps(hits, depth) if self.config.merge_overlaps else _first(hits, depth)
 
     def _compared_places(self, query: str, filters: FilterSpec | None) -> list[str]:
         if self.gazetteer is None or (filters and "territory" in filters):
             return []
         return [place.name for place in self.gazetteer.find(query) if place.covered]
-
-    def _scores(
-        self, query: AnalyzedQuery, vector: Vectors | None, candidates: np.ndarray
-    ) -> np.ndarray:
-        config = self.config
-        fused: np.ndarray
-        # Every mode ends on a 0-1 scale over the candidates, so the list boost means the same.
-        if config.mode == "dense":
-            fused = _minmax(self._dense(vector, candidates), candidates)
-        elif config.mode == "lexical":
-            fused = _minmax(self._lexical(query), candidates)
-        elif config.fusion == "rrf":
-            fused = _rrf(self._dense(vector, candidates), candidates, config.rrf_k)
-            fused = fused + _rrf(self._lexical(query), candidates, config.rrf_k)
-            fused = _minmax(fused, candidates)
-        else:
-            weight = config.dense_weight_en if query.language == "en" else config.dense_weight_fr
-            dense = _minmax(self._dense(vector, candidates), candidates)
-            fused = weight * dense + (1 - weight) * _minmax(self._lexical(query), candidates)
-        if query.wants_list and config.list_boost:
-            # A list question is best answered by a unit that lists: an outline or an axis.
-            fused = fused + config.list_boost * self._outlines
-        if query.wants_list and config.theme_boost:
-            # The list of the roadmap theme the query names, itself or through the glossary.
-            fused = fused + config.theme_boost * self._themes_named(query)
-        return fused
 
     def themes_named(self, query: AnalyzedQuery) -> frozenset[str]:
         """The ids of the theme outlines whose theme the query names (itself or through the
@@ -227,27 +208,6 @@ class Retriever:
         for position, themes in self._theme_outlines:
             named[position] = any(theme in words for theme in themes)
         return named
-
-    def _dense(self, vector: Vectors | None, candidates: np.ndarray) -> np.ndarray:
-        if vector is None:  # pragma: no cover - only lexical mode has no vector
-            raise ValueError("dense scores need the query vector")
-        scores = np.full(len(self.units), -1.0, dtype=np.float32)
-        allowed = None if candidates.size == len(self.units) else candidates.tolist()
-        for position, score in self.vectors.search(vector, candidates.size, allowed=allowed):
-            scores[position] = score
-        weight = self.config.sentence_weight
-        if self.segments is None or not weight:
-            return scores
-        best = self.segments.best_per_unit(vector, len(self.units))
-        best = np.where(best < 0, scores, best)  # a unit without sentences keeps its own score
-        return (1 - weight) * scores + weight * best
-
-    def _lexical(self, query: AnalyzedQuery) -> np.ndarray:
-        scores = self.lexical.scores(query.text)
-        expansion = query.expansion
-        if expansion and self.config.expansion_weight > 0:
-            scores = scores + self.config.expansion_weight * self.lexical.scores(expansion)
-        return scores
 
 
 def _as_list(value: object) -> list[object]:
@@ -266,7 +226,11 @@ def _interleave(rankings: Sequence[list[Hit]], limit: int) -> list[Hit]:
     return merged[:limit]
 
 
-def merge_overlaps(hits: Sequence[Hit], limit: int) -> list[Hit]:
+def _first(hits: Iterator[Hit], limit: int) -> list[Hit]:
+    return [hit for _, hit in zip(range(limit), hits, strict=False)]
+
+
+def merge_overlaps(hits: Iterable[Hit], limit: int) -> list[Hit]:
     """Drop near-duplicates: units whose source spans are mostly the same text.
 
     Two units are near-duplicates when they share at least half of the longer one's span (so an
@@ -294,19 +258,3 @@ def _overlapping(a: Chunk, b: Chunk) -> bool:
     shared = min(a.source.end, b.source.end) - max(a.source.start, b.source.start)
     longest = max(a.source.end - a.source.start, b.source.end - b.source.start)
     return longest > 0 and shared >= 0.5 * longest
-
-
-def _minmax(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    values = scores[candidates]
-    low, high = float(values.min()), float(values.max())
-    out = np.zeros_like(scores, dtype=np.float32)
-    if high > low:
-        out[candidates] = (values - low) / (high - low)
-    return out
-
-
-def _rrf(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros_like(scores, dtype=np.float32)
-    ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
-    out[ranked] = 1.0 / (k + np.arange(1, ranked.size + 1))
-    return out

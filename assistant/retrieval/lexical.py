@@ -1,7 +1,7 @@
 """Lexical retrieval: BM25 over French-analysed text (stop words, Snowball stemming, no accents).
 
-The BM25 index is rebuilt from the units when the index is loaded: for the few thousand units of
-a territory's corpus that takes milliseconds, and it can never disagree with the units on disk.
+The BM25 arrays are built by ``assistant build`` from this analyser's terms and saved with the
+build (``assistant.index.bm25``); an index saved without them gets them made at load.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
-import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
+from assistant.index.bm25 import TermIndex
 from assistant.text import fold
 
 # bm25s sets its own logger to DEBUG on import; leave the level to the application.
@@ -58,16 +58,18 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
         self.analyzer = FrenchAnalyzer()
-        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        # bm25s needs at least one token per document: an empty text gets a placeholder.
-        corpus = [self.analyzer(text) or ["<empty>"] for text in texts]
-        self._bm25.index(corpus, show_progress=False)
-        self._vocabulary = set(self._bm25.vocab_dict)
-        self.size = len(corpus)
+        self.terms = TermIndex.build([self.analyzer(text) for text in texts], k1=k1, b=b)
+        self.size = self.terms.size
+
+    @classmethod
+    def over(cls, terms: TermIndex) -> LexicalIndex:
+        """Queries analysed by this module's analyser, scored on saved BM25 arrays."""
+        index = cls.__new__(cls)
+        index.analyzer = FrenchAnalyzer()
+        index.terms = terms
+        index.size = terms.size
+        return index
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every unit for the query (zeros when no query term is indexed)."""
-        terms = [t for t in self.analyzer(query) if t in self._vocabulary]
-        if not terms:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        return self.terms.scores(self.analyzer(query))
