@@ -41,9 +41,9 @@ def answer(context: Context) -> None:
         if part.fact is not None and not leads:
             unanswered.append(part)
     asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
-    # "Tell me about X", "can X help us?", a project described: the whole short card. A question
-    # asking one field ("quand…", "conditions…") or one thing about it gets those lines only.
-    # "Can X fund us?" asks its amounts and conditions, that is the whole card.
+    # "Tell me about X", "can X fund us?" (its amounts and conditions), a project described: the
+    # whole short card. A question asking one field ("quand…", "conditions…") or one thing about
+    # the scheme gets those lines only.
     seeking = analysis.about_support or analysis.project is not None
     whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS
     general = whether or (not analysis.fields and (not asked or seeking))
