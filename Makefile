@@ -77,6 +77,7 @@ eval: install ## score retrieval on evals/gold.yaml, write evals/reports/, check
 	$(BIN)/assistant eval --check
 
 eval-answers: install ## score only the answers on the gold set (evals/reports/answers.md)
+	$(BIN)/assistant build --if-needed
 	$(BIN)/python evals/answer_quality.py
 
 bench: install ## measure /search and /ask latency over HTTP (evals/reports/service-latency.md)

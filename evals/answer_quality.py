@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant.assistant import Assistant
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.evaluation.answers import check_answer_thresholds, evaluate_answers
 from assistant.evaluation.gold import load_gold_set
 from assistant.evaluation.quality import load_absence_cues
@@ -25,7 +26,12 @@ EVALS = Path(__file__).resolve().parent
 
 def main() -> int:
     settings = Settings().model_copy(update={"llm_url": "", "llm_gguf_path": ""})
-    assistant = Assistant.load(settings)
+    try:
+        assistant = Assistant.load(settings)
+    except AssistantError as exc:  # no index, or one of another format: say how to fix it
+        hint = f"\nhint: {exc.hint}" if exc.hint else "\nhint: run `make build` first"
+        print(f"error: {exc.message}{hint}", file=sys.stderr)
+        return 2
     questions = load_gold_set(EVALS / "gold.yaml", EVALS / "batches")
     result = evaluate_answers(
         assistant.ask,
