@@ -109,7 +109,7 @@ class Evidence:
     @cached_property
     def action_themes(self) -> frozenset[str]:
         """The themes the roadmap's actions are filed under, folded."""
-        return frozenset(t for unit in self.units if unit.kind == "action" for t in themes_of(unit))
+        return frozenset(self.actions_by_theme)
 
     @cached_property
     def actions_by_theme(self) -> dict[str, list[Chunk]]:
