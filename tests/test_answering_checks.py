@@ -109,16 +109,16 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("C'est quand la date limite de dépôt ?", "day"),
         ("Le forum a lieu depuis quelle année ?", "date"),
         ("Combien l'agglo verse-t-elle à France Active ?", "amount"),
-        ("Quel poids pour l'ESS dans l'économie de Grand Poitiers ?", "amount"),
+        ("Quel poids pour l'ESS dans l'économie de Grand Poitiers ?", "share"),
         ("Qui contacter à Niort Agglo pour l'ESS ?", "contact"),
         ("Qui préside le comité de pilotage ?", "person"),
         ("Who is the mayor of Niort?", "person"),
         ("Je suis maire d'une commune, quel appui ?", None),
         ("Où seront situés les lieux totem ?", "place"),
         ("Quel est le loyer d'un bureau à l'hôtel d'activités ?", "amount"),
-        ("What interest rate does the fund charge?", "amount"),
-        ("What is the occupancy rate of the building?", "amount"),
-        ("Quel est le taux d'occupation des hôtels d'activités ?", "amount"),
+        ("What interest rate does the fund charge?", "share"),
+        ("What is the occupancy rate of the building?", "share"),
+        ("Quel est le taux d'occupation des hôtels d'activités ?", "share"),
         ("Les loyers sont-ils bas ?", None),
         ("Quel est le salaire de la chargée de mission ?", "amount"),
         ("When does the next call for projects open?", "day"),
@@ -132,6 +132,8 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quelle superficie pour la future pépinière ?", "area"),
         ("How big is the incubator's floor space?", "area"),
         ("Quel chiffre d'affaires réalisent les coopératives ?", "amount"),
+        ("Quelle part des marchés est réservée ?", "share"),
+        ("How much of the travel costs does it cover?", "share"),
     ],
 )
 def test_what_a_question_needs(question: str, need: str | None) -> None:
@@ -146,6 +148,16 @@ def test_facts_in_sentences() -> None:
     assert has_fact("essnantesfactory@nantesmetropole.fr", "contact")
     assert has_fact("Laurence PARC, chargée de mission", "person")
     assert years("édition 2023 et 2024") == {"2023", "2024"}
+
+
+def test_a_share_is_not_an_amount_of_money() -> None:
+    budget = FactQuery.of("Quel est le budget de la centrale d'achats ?")
+    assert budget is not None and budget.need == "amount"
+    assert not budget.met_by("une clause d'insertion dans 25 % des marchés")
+    assert budget.met_by("un budget de 300K€")
+    share = FactQuery.of("Quelle part des mobilités est financée ?")
+    assert share is not None and share.met_by("un financement à hauteur de 80% des mobilités")
+    assert share.met_by("la moitié des investissements") and not share.met_by("un budget de 6M€")
 
 
 def test_a_target_is_not_an_outcome() -> None:
@@ -196,6 +208,23 @@ def test_what_a_count_is_of(question: str, sentence: str, answers: bool) -> None
     fact = FactQuery.of(question)
     assert fact is not None and fact.need == "count"
     assert fact.met_by(sentence) is answers
+
+
+@pytest.mark.parametrize(
+    ("subject", "sentence", "counted"),
+    [
+        ("emplois", "plus de 12 300 salariés (hors saisonniers)", True),  # counted_as
+        ("postes", "structuré autour de 2 ETP", True),
+        ("heures", "soit 300 000h/an", True),  # a unit's abbreviation
+        ("annees", "depuis 10 ans sur notre territoire", True),
+        ("fois", "se réunit trois fois par an", True),  # a number in words
+        ("habitants", "plus de 12 300 salariés", False),  # people, but not inhabitants
+        ("places", "2 ETP dont 0,8 ETP dédié à l'incubateur", False),
+        ("heures", "3 habitants", False),  # "h" is a unit only as a whole word
+    ],
+)
+def test_what_a_number_counts(subject: str, sentence: str, counted: bool) -> None:
+    assert checks.counts(sentence, subject, FrenchAnalyzer(), LEXICON) is counted
 
 
 def test_a_deadline_wants_a_calendar_date_not_a_year() -> None:

@@ -30,8 +30,8 @@ _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
 # The field of a scheme's card that holds a kind of fact.
 NEED_FIELDS: dict[Need, str] = {
-    "amount": "amounts", "date": "calendar", "day": "calendar", "contact": "contact",
-    "person": "contact",
+    "amount": "amounts", "share": "amounts", "date": "calendar", "day": "calendar",
+    "contact": "contact", "person": "contact",
 }  # fmt: skip
 
 

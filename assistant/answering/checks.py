@@ -37,13 +37,15 @@ def has_fact(sentence: str, need: Need, lexicon: Lexicon) -> bool:
         return bool(facts["outcome"].search(fold(sentence)))
     if need == "amount":
         return bool(facts["amount"].search(sentence))
+    if need == "share":
+        return bool(facts["share"].search(sentence))
     if need == "date":
         return bool(_YEAR.search(sentence) or facts["month"].search(fold(sentence)))
     if need == "day":
         return bool(facts["month"].search(fold(sentence)) or facts["day"].search(sentence))
-    if need == "count":  # a number that is neither an amount, a rate, a year nor a label
+    if need == "count":  # a number that is neither an amount, a share, a rate, a year nor a label
         bare = facts["range_start"].sub(" ", facts["ratio_base"].sub(" ", sentence))
-        bare = facts["label"].sub(" ", facts["amount"].sub(" ", bare))
+        bare = facts["label"].sub(" ", facts["share"].sub(" ", facts["amount"].sub(" ", bare)))
         return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(bare))
     return bool(facts[need].search(sentence))
 
@@ -96,15 +98,26 @@ class FactQuery:
 
 
 def counts(text: str, subject: str, analyzer: FrenchAnalyzer, lexicon: Lexicon) -> bool:
-    """Whether ``text`` gives a number of ``subject`` ("12 300 salariés", "3 lieux", "trois
-    fois")."""
-    stems = analyzer(subject)
-    if not stems:
-        return False
+    """Whether ``text`` gives a number of ``subject``, or in a word a count of it may be given
+    in (``counted_as``: "12 300 salariés" counts "emplois", "300 000h" counts "heures"), or in
+    words ("trois fois")."""
     words = lexicon.facts["number_word"].pattern.removeprefix("(?i)")
     number = rf"(?:\d[\d\s.,]*|{words})"
-    pattern = rf"{number}\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(stems[0])}"
-    return re.search(pattern, fold(text)) is not None
+    folded = fold(text)
+    for word in (subject, *lexicon.counted_as.get(subject, ())):
+        named = _word_pattern(word, analyzer)
+        if named and re.search(rf"{number}\s*(?:[\w'’-]+\s+){{0,2}}{named}", folded):
+            return True
+    return False
+
+
+def _word_pattern(word: str, analyzer: FrenchAnalyzer) -> str | None:
+    """A counted word as a pattern: its stem ("salari" for "salariés"), or a unit's
+    abbreviation whole ("h" in "300 000h")."""
+    if len(word) <= 2:
+        return rf"{re.escape(word)}\b"
+    stems = analyzer(word)
+    return re.escape(stems[0]) if stems else None
 
 
 def _kinds(word: str, lexicon: Lexicon) -> set[int]:

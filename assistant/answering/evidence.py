@@ -202,19 +202,26 @@ class Evidence:
         named: bool = True,
     ) -> list[Sentence]:
         """The sentences an answer to ``part`` leads with: for each thing counted ("combien de
-        bénévoles et de salariés"), the closest sentence counting it; otherwise the closest
-        sentence holding the fact."""
+        bénévoles et de salariés"), the closest sentence counting it, and none when no sentence
+        does (an English word the lexicon cannot count in French excepted); otherwise the
+        closest sentence holding the fact."""
         fact = part.fact
         if fact is None:
             return []
         leads: list[Sentence] = []
         for subject in fact.subjects:
             counting = self.fact_sentences(analysis, fact, sentences, named=named, counting=subject)
-            if counting and counting[0] not in leads:
-                leads.append(counting[0])
-        if leads:
-            return leads
+            first = next((s for s in counting if s not in leads), None)
+            if first is not None:
+                leads.append(first)
+        strict = not analysis.english or self._counted_known(fact.subjects)
+        if leads or (fact.subjects and strict):
+            return leads  # a number of something else does not answer
         return self.fact_sentences(analysis, fact, sentences, named=named)[:1]
+
+    def _counted_known(self, subjects: Sequence[str]) -> bool:
+        """Whether the lexicon knows in which French words these English words are counted."""
+        return all(subject in self.lexicon.counted_as for subject in subjects)
 
     def answers(self, analysis: QuestionAnalysis, text: str, unit: Chunk) -> bool:
         """Whether a line answers a part of the question rather than sharing its words: it is

@@ -18,11 +18,14 @@ import yaml
 
 from assistant.errors import AssistantError
 
-Need = Literal["outcome", "contact", "person", "place", "area", "day", "date", "amount", "count"]
-# Checked in this order: "combien d'argent" is an amount, "combien de projets" a count.
+Need = Literal[
+    "outcome", "contact", "person", "place", "area", "day", "date", "share", "amount", "count"
+]
+# Checked in this order: "quelle part du budget" is a share, "combien d'argent" an amount,
+# "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
-FACT_KEYS = ("amount", "range_start", "outcome", "month", "day", "contact", "person", "place",
-             "area", "label", "ratio_base", "number_word")  # fmt: skip
+FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "contact", "person",
+             "place", "area", "label", "ratio_base", "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
@@ -69,6 +72,7 @@ class Lexicon:
     counted: re.Pattern[str]
     also_counted: re.Pattern[str]
     kinds: tuple[frozenset[str], ...]
+    counted_as: dict[str, tuple[str, ...]]  # a word counted → the French words a count is given in
     plan_parts: re.Pattern[str]
     generic_stems: frozenset[str]
     everywhere: frozenset[str]
@@ -149,6 +153,10 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         for row in table.get("rates", [])
     ]
     kinds = tuple(frozenset(map(str, row)) for row in french.get("kinds", []))
+    counted_as: dict[str, tuple[str, ...]] = {}
+    for path, table in tables.items():
+        for word, others in (table.get("counted_as") or {}).items():
+            counted_as[str(word)] = tuple(_strings(path, f"counted_as.{word}", others))
     labels = {
         str(t.get("language", p.stem)): dict(t.get("labels") or {}) for p, t in tables.items()
     }
@@ -192,6 +200,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
             or "$^",
         ),
         kinds=kinds,
+        counted_as=counted_as,
         plan_parts=_compile(french_path, "plan_parts", str(french.get("plan_parts", "$^"))),
         generic_stems=frozenset(
             str(s) for table in tables.values() for s in table.get("generic_stems", [])
