@@ -111,6 +111,17 @@ def test_a_multi_part_question_has_one_part_per_fact_asked() -> None:
     assert counted.fact.subjects == ("benevoles", "salaries")
 
 
+def test_questions_of_no_particular_fact_stay_separate_parts() -> None:
+    analysis = ANALYSER.analyse(
+        "Un projet national peut-il candidater ? Et faut-il déjà avoir des salariés ?"
+    )
+    assert len(analysis.parts) == 2 and all(part.fact is None for part in analysis.parts)
+    clause = ANALYSER.analyse("À quoi sert le portail, et il sera en ligne quand ?")
+    assert [part.need for part in clause.parts] == [None, "date"]  # ", et il …": a new clause
+    context = ANALYSER.analyse("Notre SCIC est à Angers : peut-elle candidater à Nantes ?")
+    assert not context.multi_part
+
+
 def test_a_project_description_gives_stage_need_and_amount() -> None:
     analysis = ANALYSER.analyse(
         "Je monte une recyclerie associative à Niort, il me faut 10 000 € pour démarrer"
@@ -315,3 +326,19 @@ def test_real_a_project_gets_the_actions_of_its_own_theme_first(assistant: Assis
     after = answer.text.split("Les actions de la feuille de route")[1]
     first = after.split("**")[1]
     assert first in circular, (first, circular)
+
+
+def test_real_a_count_of_other_things_does_not_answer(assistant: Assistant) -> None:
+    # Toulouse's incubator is staffed in ETP: no number of places is given anywhere.
+    answer = assistant.ask("Combien de places d'incubation propose Première Brique à Toulouse ?")
+    assert answer.abstained
+    jobs = assistant.ask("L'ESS représente combien d'emplois dans l'agglo ?")
+    assert not jobs.abstained and "12 300 salariés" in jobs.text  # counted_as: emplois
+
+
+def test_real_a_part_naming_what_it_asks_is_said_absent(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "La feuille de route sera évaluée tous les combien, et par quel organisme extérieur ?"
+    )
+    assert not answer.abstained and "chaque année" in answer.text
+    assert "ne répond pas à « quel organisme extérieur »" in answer.text

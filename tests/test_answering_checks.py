@@ -197,7 +197,11 @@ _INHABITANTS = "Quel est le nombre d'habitants de l'agglo ?"
         (_PEOPLE, "l'émergence de 25 projets par an", False),
         (_PEOPLE, "120 participants par an", True),
         ("Combien de postes au service ESS ?", "structuré autour de 2 ETP", True),
-        ("Combien d'heures d'insertion ?", "25 projets par an", True),  # a kind not known
+        ("Combien d'heures d'insertion ?", "25 projets par an", False),  # nor of no hours
+        ("Combien d'heures d'insertion ?", "soit 300 000h/an", True),
+        ("How many volunteers?", "29 000 bénévoles sur le territoire", True),  # counted_as
+        ("How many volunteers?", "25 projets par an", False),
+        ("How many seats are there?", "25 projets par an", True),  # English, not in counted_as
         # …nor the base of a ratio.
         (_INHABITANTS, "4,5 établissements pour 1 000 habitants", False),
         (_INHABITANTS, "120 000 habitants, soit 4,5 pour 1 000 habitants", True),

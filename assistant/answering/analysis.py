@@ -201,10 +201,6 @@ class QuestionAnalyser:
                 parts[-1] = Part(f"{last.text} {piece}", last.fact)
                 continue
             parts.append(Part(piece, fact))
-        if len(parts) > 1 and all(p.fact is None for p in parts[1:]):
-            # Context first, then the question ("Notre SCIC est à Angers … : peut-elle … ?")
-            # or several questions of no particular fact: one part.
-            return [Part(question, FactQuery.of(question, self.lexicon, terms=self._terms))]
         return parts
 
     def _schemes_named(self, question: str, salience: Salience) -> list[str]:

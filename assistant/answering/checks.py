@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answering.lexicon import Lexicon, Need
 from assistant.retrieval.lexical import FrenchAnalyzer
-from assistant.text import fold
+from assistant.text import detect_language, fold
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
@@ -62,6 +63,9 @@ class FactQuery:
     rates: tuple[re.Pattern[str], ...] = ()
     counted: str | None = None
     subjects: tuple[str, ...] = ()
+    # A number answers only if it counts a subject: French subjects, and English ones whose
+    # French words the lexicon lists (``counted_as``).
+    strict: bool = False
 
     @classmethod
     def of(
@@ -80,7 +84,9 @@ class FactQuery:
             if also is not None:
                 subjects.append(next(g for g in also.groups() if g))
         word = subjects[0] if subjects else None
-        return cls(need, rates, word if word in terms else None, tuple(subjects))
+        known = all(subject in lexicon.counted_as for subject in subjects)
+        strict = bool(subjects) and (detect_language(question) == "fr" or known)
+        return cls(need, rates, word if word in terms else None, tuple(subjects), strict)
 
     def met_by(self, sentence: str, lexicon: Lexicon) -> bool:
         if not has_fact(sentence, self.need, lexicon):
@@ -90,11 +96,18 @@ class FactQuery:
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
         if self.need == "count" and _counts_other_things(folded, self.subjects, lexicon):
             return False  # "en 5 axes" counts no jobs, "25 projets" no people
+        if self.strict and not any(counts(sentence, s, _analyzer(), lexicon) for s in self.subjects):
+            return False  # "2 ETP" is no number of places
         if not all(rate.search(folded) for rate in self.rates):
             return False
         if self.counted is None:
             return True
         return re.search(rf"\b{re.escape(self.counted)}\b", folded) is not None
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> FrenchAnalyzer:
+    return FrenchAnalyzer()
 
 
 def counts(text: str, subject: str, analyzer: FrenchAnalyzer, lexicon: Lexicon) -> bool:

@@ -214,14 +214,9 @@ class Evidence:
             first = next((s for s in counting if s not in leads), None)
             if first is not None:
                 leads.append(first)
-        strict = not analysis.english or self._counted_known(fact.subjects)
-        if leads or (fact.subjects and strict):
+        if leads or fact.strict:
             return leads  # a number of something else does not answer
         return self.fact_sentences(analysis, fact, sentences, named=named)[:1]
-
-    def _counted_known(self, subjects: Sequence[str]) -> bool:
-        """Whether the lexicon knows in which French words these English words are counted."""
-        return all(subject in self.lexicon.counted_as for subject in subjects)
 
     def answers(self, analysis: QuestionAnalysis, text: str, unit: Chunk) -> bool:
         """Whether a line answers a part of the question rather than sharing its words: it is
@@ -240,6 +235,23 @@ class Evidence:
         if not needs:
             return True
         return any(fact.met_by(body, self.lexicon) for fact in needs)
+
+    def open_parts_unanswered(
+        self, analysis: QuestionAnalysis, lines: Sequence[str]
+    ) -> list[Part]:
+        """The parts of a French multi-part question that ask no kind of fact but name what
+        they ask ("par quel organisme ?": an organisme) and that no line of the answer names.
+        English parts are not judged: the lines are French."""
+        if not analysis.multi_part or analysis.english:
+            return []
+        said = {stem for line in lines for stem in self.analyzer(_CITATION.sub("", line))}
+        unanswered = []
+        for part in analysis.parts:
+            asked = self.lexicon.asked_noun.search(fold(part.text))
+            stems = self.analyzer(asked.group(1)) if asked else []
+            if part.fact is None and stems and stems[0] not in said:
+                unanswered.append(part)
+        return unanswered
 
     def themes(self, analysis: QuestionAnalysis) -> set[str]:
         """The glossary terms the question names, but those every passage is about ("ESS")."""

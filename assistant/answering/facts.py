@@ -51,6 +51,9 @@ def answer(context: Context, *, whole_lists: bool = False) -> None:
     ordered = [_labelled(line, context) for line in [*leads, *kept]]
     limit = len(leads) + WITH_FACT if leads else MAX_LINES
     draft.lines += distinct(ordered, limit, leads=len(leads))
+    for part in evidence.open_parts_unanswered(analysis, draft.lines):
+        topic = part.text.strip(" ?")
+        missing.append(evidence.lexicon.not_given_line(analysis.language, None, topic))
     draft.lines += missing
     draft.renumber()
 

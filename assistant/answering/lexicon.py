@@ -67,6 +67,7 @@ class Lexicon:
     follow_opens: re.Pattern[str]
     follow_points_back: re.Pattern[str]
     part_breaks: re.Pattern[str]
+    asked_noun: re.Pattern[str]  # the noun a part asks for ("quel organisme"), as group 1
     facts: dict[str, re.Pattern[str]]
     rates: tuple[Rate, ...]
     counted: re.Pattern[str]
@@ -184,6 +185,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         follow_opens=_compile(french_path, "follow_up.opens", rf"^(?:{opens})\b"),
         follow_points_back=_compile(french_path, "follow_up.points_back", rf"\b(?:{back})\b"),
         part_breaks=merged("part_breaks", words=False),
+        asked_noun=_compile(french_path, "asked_noun", str(french.get("asked_noun", "$^"))),
         facts={
             key: _compile(french_path, f"facts.{key}", str(value)) for key, value in facts.items()
         },

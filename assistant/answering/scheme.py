@@ -78,6 +78,8 @@ def answer(context: Context) -> None:
         if fact is not None and not any(fact.met_by(line, lexicon) for line in draft.lines):
             topic = part.text.strip(" ?")
             not_given.append(lexicon.not_given_line(analysis.language, part.need, topic))
+    for part in evidence.open_parts_unanswered(analysis, draft.lines):
+        not_given.append(lexicon.not_given_line(analysis.language, None, part.text.strip(" ?")))
     if not_given and len(not_given) == len(analysis.parts):  # nothing asked is answered
         context.draft = Draft(draft.documents)
         context.set_aside += [s for s in sentences if s.unit.kind == "passage"]
