@@ -96,7 +96,8 @@ class FactQuery:
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
         if self.need == "count" and _counts_other_things(folded, self.subjects, lexicon):
             return False  # "en 5 axes" counts no jobs, "25 projets" no people
-        if self.strict and not any(counts(sentence, s, _analyzer(), lexicon) for s in self.subjects):
+        analyzer = _analyzer()
+        if self.strict and not any(counts(sentence, s, analyzer, lexicon) for s in self.subjects):
             return False  # "2 ETP" is no number of places
         if not all(rate.search(folded) for rate in self.rates):
             return False
