@@ -236,9 +236,7 @@ class Evidence:
             return True
         return any(fact.met_by(body, self.lexicon) for fact in needs)
 
-    def open_parts_unanswered(
-        self, analysis: QuestionAnalysis, lines: Sequence[str]
-    ) -> list[Part]:
+    def open_parts_unanswered(self, analysis: QuestionAnalysis, lines: Sequence[str]) -> list[Part]:
         """The parts of a French multi-part question that ask no kind of fact but name what
         they ask ("par quel organisme ?": an organisme) and that no line of the answer names.
         English parts are not judged: the lines are French."""
