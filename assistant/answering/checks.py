@@ -111,14 +111,17 @@ def _analyzer() -> FrenchAnalyzer:
     return FrenchAnalyzer()
 
 
-def counts(text: str, subject: str, analyzer: FrenchAnalyzer, lexicon: Lexicon) -> bool:
-    """Whether ``text`` gives a number of ``subject``, or in a word a count of it may be given
-    in (``counted_as``: "12 300 salariés" counts "emplois", "300 000h" counts "heures"), or in
-    words ("trois fois")."""
+def counts(
+    text: str, subject: str, analyzer: FrenchAnalyzer, lexicon: Lexicon, *, own_only: bool = False
+) -> bool:
+    """Whether ``text`` gives a number of ``subject`` or, unless ``own_only``, in a word a count
+    of it may be given in (``counted_as``: "12 300 salariés" counts "emplois", "300 000h"
+    counts "heures"); the number in digits or in words ("trois fois")."""
     words = lexicon.facts["number_word"].pattern.removeprefix("(?i)")
     number = rf"(?:\d[\d\s.,]*|{words})"
     folded = fold(text)
-    for word in (subject, *lexicon.counted_as.get(subject, ())):
+    others = () if own_only else lexicon.counted_as.get(subject, ())
+    for word in (subject, *others):
         named = _word_pattern(word, analyzer)
         if named and re.search(rf"{number}\s*(?:[\w'’-]+\s+){{0,2}}{named}", folded):
             return True

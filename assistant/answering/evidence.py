@@ -182,15 +182,21 @@ class Evidence:
                 continue
             if analysis.years and not analysis.years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
-            if counting is not None:
-                if counts(sentence.text, counting, self.analyzer, self.lexicon):
-                    found.append(sentence)
-                continue
             salience = analysis.salience
             lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
-            if not lexical and not (analysis.english and rank < ENGLISH_RANK):
+            lexical = lexical or (analysis.english and rank < ENGLISH_RANK)
+            if counting is not None:  # named counted, or counted in another word and on topic
+                text, analyzer, lexicon = sentence.text, self.analyzer, self.lexicon
+                on_topic = salience.overlap(text, analyzer) > 0 or (
+                    analysis.english and rank < ENGLISH_RANK
+                )
+                if counts(text, counting, analyzer, lexicon, own_only=True) or (
+                    on_topic and counts(text, counting, analyzer, lexicon)
+                ):
+                    found.append(sentence)
                 continue
-            found.append(sentence)
+            if lexical:
+                found.append(sentence)
         return found
 
     def fact_leads(

@@ -19,13 +19,13 @@ import yaml
 from assistant.errors import AssistantError
 
 Need = Literal[
-    "outcome", "contact", "person", "place", "area", "day", "date", "share", "amount", "count"
+    "outcome", "phone", "contact", "person", "place", "area", "day", "date", "share", "amount", "count"
 ]
 # Checked in this order: "quelle part du budget" is a share, "combien d'argent" an amount,
 # "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
-FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "contact", "person",
-             "place", "area", "label", "ratio_base", "number_word")  # fmt: skip
+FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "phone", "contact",
+             "person", "place", "area", "label", "ratio_base", "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
