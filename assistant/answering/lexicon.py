@@ -19,7 +19,17 @@ import yaml
 from assistant.errors import AssistantError
 
 Need = Literal[
-    "outcome", "phone", "contact", "person", "place", "area", "day", "date", "share", "amount", "count"
+    "outcome",
+    "phone",
+    "contact",
+    "person",
+    "place",
+    "area",
+    "day",
+    "date",
+    "share",
+    "amount",
+    "count",
 ]
 # Checked in this order: "quelle part du budget" is a share, "combien d'argent" an amount,
 # "combien de projets" a count.
