@@ -342,3 +342,24 @@ def test_real_a_part_naming_what_it_asks_is_said_absent(assistant: Assistant) ->
     )
     assert not answer.abstained and "chaque année" in answer.text
     assert "ne répond pas à « quel organisme extérieur »" in answer.text
+
+
+def test_real_each_part_of_no_particular_fact_gets_its_own_line(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Combien de salariés compte l'ESS niortaise, et quelles familles de l'ESS sont présentes ?"
+    )
+    lines = [line for line in answer.text.split("\n") if line.strip()]
+    assert "12 300 salariés" in lines[0]
+    assert any("familles" in line for line in lines[1:]) and "ne répond pas" not in answer.text
+
+
+def test_real_a_record_fact_is_quoted_from_the_line_of_the_document_saying_it(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("À Toulouse, qui contacter pour l'ESS ?")
+    first = answer.text.split("\n")[0]
+    assert "Alexandra.VELAND@toulouse-metropole.fr" in first
+    cited = answer.citations[0]
+    document = assistant.index.documents[cited.source.document]
+    assert document[cited.source.start : cited.source.end] == cited.text
+    assert "Alexandra.VELAND@toulouse-metropole.fr" in cited.text

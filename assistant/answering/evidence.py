@@ -248,7 +248,8 @@ class Evidence:
         English parts are not judged: the lines are French."""
         if not analysis.multi_part or analysis.english:
             return []
-        said = {stem for line in lines for stem in self.analyzer(_CITATION.sub("", line))}
+        # folded both sides: the stemmer stems "activites" and "activités" apart
+        said = {stem for line in lines for stem in self.analyzer(fold(_CITATION.sub("", line)))}
         unanswered = []
         for part in analysis.parts:
             asked = self.lexicon.asked_noun.search(fold(part.text))
@@ -256,6 +257,35 @@ class Evidence:
             if part.fact is None and stems and stems[0] not in said:
                 unanswered.append(part)
         return unanswered
+
+    def part_line(
+        self, analysis: QuestionAnalysis, part: Part, lines: Sequence[Line]
+    ) -> Line | None:
+        """The best of ``lines`` for a part of a multi-part question that asks no kind of fact:
+        one that uses the part's own content words (not the other parts' nor the places')."""
+        places = {s for t in analysis.territories for s in self.analyzer(fold(t))}
+        others = {
+            stem
+            for other in analysis.parts
+            if other is not part
+            for stem in self._content(fold(other.text))
+        }
+        own = self._content(fold(part.text)) - others - places
+        if not own:
+            return None
+        return max(
+            (
+                line
+                for line in lines
+                if own & set(self.analyzer(fold(_CITATION.sub("", line.text))))
+            ),
+            key=lambda line: line.score,
+            default=None,
+        )
+
+    def _content(self, text: str) -> set[str]:
+        generic = self.lexicon.generic_stems
+        return {t for t in self.analyzer(text) if t not in generic and len(t) > 2}
 
     def themes(self, analysis: QuestionAnalysis) -> set[str]:
         """The glossary terms the question names, but those every passage is about ("ESS")."""
@@ -328,10 +358,33 @@ class Evidence:
         if unit.kind != "passage":
             words = _FIELD_LABEL.sub("", sentence.text).strip()
             span = self.cards.locate(words, unit.source)
+            if span == unit.source:  # worded otherwise: the document's line holding the fact
+                span = self._line_holding_fact(words, unit, analysis) or span
             if span != unit.source:
                 return f"{' '.join(words.split())} [{draft.cite_span(unit, span)}]"
         found = self.lines(draft, unit, [sentence], analysis, 1, whole_lists)
         return found[0][0] if found else ""
+
+    def _line_holding_fact(
+        self, words: str, unit: Chunk, analysis: QuestionAnalysis
+    ) -> SourceSpan | None:
+        """The line of the document, within the record's source, that says the fact a
+        record's line gives ("n.dutertre@…" in "Noémie Dutertre, Chargée de mission ESS /
+        n.dutertre@…"), when the record words the line otherwise."""
+        document = self.documents.get(unit.source.document, "")
+        for part in analysis.parts:
+            pattern = self.lexicon.facts.get(part.need or "")
+            found = pattern.search(words) if pattern is not None else None
+            if found is None:
+                continue
+            span = self.cards.locate(found.group(0), unit.source)
+            if span == unit.source or not _same_sheet(span.section, unit.source.section):
+                continue
+            start = document.rfind("\n", 0, span.start) + 1
+            end = document.find("\n", span.end)
+            end = len(document) if end < 0 else end
+            return SourceSpan(span.document, span.section, start, end)
+        return None
 
     def lines(
         self,
@@ -564,3 +617,8 @@ def top_hits(hits: Sequence[Hit], ratio: float) -> list[Hit]:
         return []
     floor = ratio * hits[0].score
     return [hit for hit in hits if hit.score >= floor]
+
+
+def _same_sheet(section: str, other: str) -> bool:
+    """Whether two section paths lie in the same sheet (their first two headings agree)."""
+    return section.split(" > ")[:2] == other.split(" > ")[:2]

@@ -39,10 +39,14 @@ def answer(context: Context, *, whole_lists: bool = False) -> None:
     ]
     others = evidence.best_lines(draft, units, sentences, analysis, whole_lists=whole_lists)
     others.sort(key=lambda line: line.score, reverse=True)
+    for part in analysis.parts if analysis.multi_part else ():  # a line per part of no fact
+        best = None if part.fact else evidence.part_line(analysis, part, others)
+        if best is not None and best not in leads:
+            leads.append(best)
     kept: list[Line] = []
     for line in others:
         fallback = open_parts and not leads and not kept  # an open question's best sentence
-        if fallback or evidence.answers(analysis, line.text, line.unit):
+        if line not in leads and (fallback or evidence.answers(analysis, line.text, line.unit)):
             kept.append(line)
     if not leads and not kept:
         context.abstained = True
