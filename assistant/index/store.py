@@ -3,8 +3,10 @@
 Layout of ``index_dir``::
 
     LATEST                 name of the current build (replaced atomically with os.replace)
-    builds/<build id>/     manifest.json, units.jsonl, vectors.npy (+ vectors.faiss for an
-                           approximate index), segments-rows.npy, segments-vectors.npy, bm25/
+    builds/<build id>/     manifest.json, units.jsonl, vectors.npy (+ vectors.faiss and
+                           vectors-f16.npy for an approximate index), segments-rows.npy,
+                           segments-vectors.npy (+ segments-codes.npy and segments-scale.npy
+                           past 50,000 sentences), bm25/
                            (the BM25 index), documents.jsonl (the texts the units' offsets
                            point into)
     .lock                  held while a build runs
@@ -229,6 +231,8 @@ def _first_bad(path: Path, names: Iterable[str]) -> Path:
     one when they all open)."""
     last = path
     for name in names:
+        if name in SegmentIndex.OPTIONAL and not (path / name).exists():
+            continue
         last = path / name
         if not _readable(last):
             break
