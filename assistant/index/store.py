@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -354,11 +355,28 @@ def _unit_to_json(unit: Chunk) -> dict[str, Any]:
 
 
 def _unit_from_json(row: dict[str, Any]) -> Chunk:
+    """A unit of ``units.jsonl``. Every string but its id and text is interned: units of one
+    section share their context, document, section and metadata values, which JSON parsing
+    would otherwise copy into every unit (at a million units, gigabytes)."""
+    source = row["source"]
     return Chunk(
         id=row["id"],
-        kind=row["kind"],
+        kind=sys.intern(row["kind"]),
         text=row["text"],
-        context=row["context"],
-        source=SourceSpan(**row["source"]),
-        metadata=row["metadata"],
+        context=sys.intern(row["context"]),
+        source=SourceSpan(
+            document=sys.intern(source["document"]),
+            section=sys.intern(source["section"]),
+            start=source["start"],
+            end=source["end"],
+        ),
+        metadata={sys.intern(key): _interned(value) for key, value in row["metadata"].items()},
     )
+
+
+def _interned(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [sys.intern(v) if isinstance(v, str) else v for v in value]
+    return value
