@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 from zipfile import BadZipFile
 
@@ -46,7 +46,7 @@ from assistant.index.bm25 import FOLDER as LEXICAL
 from assistant.index.bm25 import TermIndex
 from assistant.index.sentences import SegmentIndex
 from assistant.index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex
-from assistant.types import Chunk, SkippedFile, SourceSpan
+from assistant.types import Chunk, SkippedFile, SourceSpan, UnitKind
 
 # 2: vectors as a memory-mapped .npy, the BM25 index saved, sentence vectors as float16 .npy,
 # the index type in the manifest.
@@ -361,7 +361,7 @@ def _unit_from_json(row: dict[str, Any]) -> Chunk:
     source = row["source"]
     return Chunk(
         id=row["id"],
-        kind=sys.intern(row["kind"]),
+        kind=cast(UnitKind, sys.intern(row["kind"])),
         text=row["text"],
         context=sys.intern(row["context"]),
         source=SourceSpan(
