@@ -64,6 +64,7 @@ TOPIC_SHARE = 0.75  # of a unit's words drawn from its topic unit, the rest from
 NOISE = 0.35  # norm of the Gaussian noise added to a unit's blend of two real vectors
 SENTENCE_NOISE = 0.25
 BLOCK = 50_000
+UNITS_FILE = "units.jsonl"
 
 
 @dataclass
@@ -75,24 +76,26 @@ class Seed:
     lengths: npt.NDArray[np.int64]
     vectors: npt.NDArray[np.float32]  # the real units' vectors
     questions: list[str]
+    rows: list[dict[str, Any]]  # the real units as units.jsonl holds them
 
 
 def load_seed(settings: Settings) -> Seed:
     import re
 
     path = require_build(settings.index_dir)
-    texts = [
-        json.loads(line)["text"]
+    rows = [
+        json.loads(line)
         for line in (path / "units.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+    texts = [row["text"] for row in rows]
     per_unit = [re.findall(r"\w+", text) or ["vide"] for text in texts]
     lengths = np.array([len(w) for w in per_unit], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     words = np.array([w for ws in per_unit for w in ws])
     vectors = np.load(path / "vectors.npy").astype(np.float32)
     gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
-    return Seed(words, starts, lengths, vectors, [row["question"] for row in gold])
+    return Seed(words, starts, lengths, vectors, [row["question"] for row in gold], rows)
 
 
 @dataclass
@@ -103,8 +106,11 @@ class Corpus:
     size: int
     sentences: int
 
-    def blocks(self) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
-        """Per block: the word ids of each unit (rows) and the unit vectors."""
+    def blocks(
+        self,
+    ) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.int64]]]:
+        """Per block: the word ids of each unit (rows), the unit vectors and each unit's topic
+        (the real unit it is made from)."""
         rng = np.random.default_rng(12345)
         seed = self.seed
         real, dim = seed.vectors.shape
@@ -121,7 +127,7 @@ class Corpus:
             noise = rng.standard_normal((n, dim), dtype=np.float32) * (NOISE / np.sqrt(dim))
             vectors += noise
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            yield np.hstack([own, shared]), vectors
+            yield np.hstack([own, shared]), vectors, topics
 
     def sentence_vectors(
         self, vectors: npt.NDArray[np.float32], rng: np.random.Generator
@@ -163,13 +169,21 @@ class EmbeddedStore:
         vectors = np.empty((corpus.size, seed.vectors.shape[1]), dtype=np.float32)
         sentence_parts: list[npt.NDArray[np.float16]] = []
         token_lists: list[list[str]] = []
-        with (folder / "units.txt").open("w", encoding="utf-8") as units:
+        # units.jsonl as a build writes it: each unit the kind, context, source and metadata of
+        # its topic unit (so filters see real values), its own id, text and offsets.
+        with (folder / UNITS_FILE).open("w", encoding="utf-8") as units:
             offset = 0
-            for ids, block in corpus.blocks():
+            for ids, block, topics in corpus.blocks():
                 vectors[offset : offset + len(block)] = block
                 sentence_parts.append(corpus.sentence_vectors(block, rng))
-                for row in ids:
-                    units.write(" ".join(seed.words[row].tolist()) + "\n")
+                for position, (row, topic) in enumerate(zip(ids, topics.tolist(), strict=True)):
+                    text = " ".join(seed.words[row].tolist())
+                    real = seed.rows[topic]
+                    start = (offset + position) * 1000
+                    unit = {**real, "id": f"s{offset + position}", "text": text,
+                            "source": {**real["source"], "start": start,
+                                       "end": start + len(text)}}  # fmt: skip
+                    units.write(json.dumps(unit, ensure_ascii=False) + "\n")
                     token_lists.append(
                         [t for i in row.tolist() for t in word_terms[i]] or ["<empty>"]
                     )
@@ -266,6 +280,21 @@ def resident_mb() -> dict[str, int]:
     return found
 
 
+def resident_files_mb(folder: Path) -> dict[str, int]:
+    """Resident pages of each memory-mapped file of ``folder``, in MB (Linux)."""
+    found: dict[str, int] = {}
+    name = None
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/smaps").read_text().splitlines():
+            parts = line.split()
+            if parts and "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
+                name = parts[5] if len(parts) >= 6 else None
+            elif parts and parts[0] == "Rss:" and name and name.startswith(str(folder)):
+                key = str(Path(name).relative_to(folder))
+                found[key] = found.get(key, 0) + int(parts[1])
+    return {key: round(kb / 1024) for key, kb in sorted(found.items(), key=lambda kv: -kv[1])}
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -323,6 +352,7 @@ def run_query(store_name: str, folder: Path, rounds: int, encoded: int) -> dict[
         dense_ms.append((time.perf_counter() - started) * 1000)
     serve_peak = peak_rss_mb()  # before the exact search below reads every vector
     resident = resident_mb()
+    files = resident_files_mb(folder)
     exact = exact_top(folder, query_vectors, 10)
     recall = statistics.mean(len(f & e) / len(e) for f, e in zip(found, exact, strict=True))
     sweep = probe_sweep(store, query_vectors, exact)
@@ -333,6 +363,7 @@ def run_query(store_name: str, folder: Path, rounds: int, encoded: int) -> dict[
         # memory-mapped files (clean, given back to the system under pressure).
         "serve_anon_mb": resident.get("RssAnon", 0),
         "serve_file_mb": resident.get("RssFile", 0),
+        "serve_files_mb": files,
         "model_and_seed_rss_mb": round(rss_before),
         "queries": len(excluded),
         "queries_encoded": len(included),
@@ -343,6 +374,34 @@ def run_query(store_name: str, folder: Path, rounds: int, encoded: int) -> dict[
         "dense_p50_ms": round(statistics.median(dense_ms), 2),
         "recall_at_10": round(recall, 4),
         "probe_sweep": sweep,
+    }
+
+
+def run_units(folder: Path) -> dict[str, Any]:
+    """What the service adds on top of the retrieval files: the units read from units.jsonl
+    into Python objects and the filter value sets built over them (as ``load_index`` and the
+    ``Retriever`` do), timed and measured in a process of its own."""
+    from assistant.index.store import _lines, _unit_from_json
+    from assistant.retrieval.filters import FilterIndex
+
+    gc.collect()
+    before = resident_mb().get("RssAnon", 0)
+    started = time.perf_counter()
+    units = [_unit_from_json(json.loads(line)) for line in _lines(folder / UNITS_FILE)]
+    read_s = time.perf_counter() - started
+    after_units = resident_mb().get("RssAnon", 0)
+    started = time.perf_counter()
+    filters = FilterIndex(units)
+    filters_s = time.perf_counter() - started
+    after_filters = resident_mb().get("RssAnon", 0)
+    assert filters.size == len(units)
+    return {
+        "units_file_mb": round((folder / UNITS_FILE).stat().st_size / 2**20, 1),
+        "units_read_s": round(read_s, 1),
+        "units_mb": after_units - before,
+        "filters_s": round(filters_s, 1),
+        "filters_mb": after_filters - after_units,
+        "units_peak_rss_mb": round(peak_rss_mb()),
     }
 
 
@@ -385,6 +444,45 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
             f"| {r.get('load_average', 0):.1f} | {r.get('revision', '')} |"
         )
     lines += ["", *_against_targets(rows)]
+    mapped = [r for r in rows if r.get("serve_files_mb")]
+    if mapped:
+        lines += [
+            "",
+            "Where the mapped pages come from: the pages of each file resident after the "
+            "queries (MB; the kernel maps the pages around each page read, so a file read at "
+            "random rows ends up resident whole; `vectors.npy`, the float32 vectors kept for "
+            "the next build, and `segments-vectors.npy`, the float16 sentence vectors, are "
+            "not read by queries past 50,000 units / sentences):",
+            "",
+            "| units | " + " | ".join(f"`{name}`" for name in _file_names(mapped)) + " |",
+            "|---|" + "---|" * len(_file_names(mapped)),
+            *(
+                f"| {r['units']:,} | "
+                + " | ".join(str(r["serve_files_mb"].get(n, 0)) for n in _file_names(mapped))
+                + " |"
+                for r in mapped
+            ),
+        ]
+    loaded = [r for r in rows if "units_read_s" in r]
+    if loaded:
+        lines += [
+            "",
+            "What the service adds on top of the retrieval files (not in the table above, "
+            "measured in a process of its own): `units.jsonl` read into Python objects, as "
+            "`load_index` does, and the filter value sets built over them (`FilterIndex`). The "
+            "service holds both beside the retrieval files, so its memory is about the serve "
+            "peak plus these two.",
+            "",
+            "| units | units.jsonl MB | read s | units MB (own memory) | filter sets s "
+            "| filter sets MB | serve peak + units + filter sets MB |",
+            "|---|---|---|---|---|---|---|",
+            *(
+                f"| {r['units']:,} | {r['units_file_mb']} | {r['units_read_s']} | "
+                f"{r['units_mb']} | {r['filters_s']} | {r['filters_mb']} | "
+                f"{r['serve_peak_rss_mb'] + r['units_mb'] + r['filters_mb']} |"
+                for r in loaded
+            ),
+        ]
     sweeps = [r for r in rows if r.get("probe_sweep")]
     if sweeps:
         lines += [
@@ -407,8 +505,9 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
         "queries (about the figure of the smallest corpus), and is taken before the exact "
         "search used for recall reads every vector. Vectors, sentence vectors and the BM25 "
         "arrays are memory-mapped: only the pages queries touch are read. Load time is opening "
-        "those files (vectors, FAISS index, BM25, sentence rows); it does not include reading "
-        "`units.jsonl` or building the filter value sets, which the service also does. The "
+        "those files (vectors, FAISS index, BM25, sentence rows); reading `units.jsonl` and "
+        "building the filter value sets, which the service also does, are measured apart "
+        "(the table above). The "
         "machine has 2 cores shared with other jobs: the last column is the load average when "
         "the row was measured (above 2, every figure is inflated). Queries run one at a time, "
         "FAISS on one thread (`ASSISTANT_SEARCH_THREADS`). Sentence vectors are scanned for "
@@ -421,6 +520,15 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
     (out / "scale.md").write_text("\n".join(lines), encoding="utf-8")
     plot(rows, out / "scale.png")
     print("\n".join(lines))
+
+
+def _file_names(rows: list[dict[str, Any]]) -> list[str]:
+    """The mapped files of ``rows``, largest first."""
+    sizes: dict[str, int] = {}
+    for r in rows:
+        for name, mb in r["serve_files_mb"].items():
+            sizes[name] = max(sizes.get(name, 0), mb)
+    return sorted(sizes, key=lambda name: -sizes[name])
 
 
 def _split(row: dict[str, Any]) -> str:
@@ -492,7 +600,7 @@ def main() -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite scale.md and scale.png from scale.json"
     )
-    parser.add_argument("--step", choices=["build", "query"], help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["build", "query", "units"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.report_only:
@@ -504,6 +612,9 @@ def main() -> int:
         return 0
     if args.step == "query":
         print(json.dumps(run_query(args.store[0], args.folder, args.rounds, args.encoded)))
+        return 0
+    if args.step == "units":
+        print(json.dumps(run_units(args.folder)))
         return 0
     rows: list[dict[str, Any]] = []
     if args.merge and (args.out / "scale.json").is_file():
@@ -531,6 +642,10 @@ def main() -> int:
             print(f"{store}: {size:,} units: querying…", file=sys.stderr, flush=True)
             queried = child(["--step", "query", "--rounds", str(args.rounds),
                              "--encoded", str(args.encoded), *common])  # fmt: skip
+            units = {}
+            if (folder / UNITS_FILE).is_file():
+                print(f"{store}: {size:,} units: reading the units…", file=sys.stderr, flush=True)
+                units = child(["--step", "units", *common])
             index = (folder / "kind.txt").read_text().strip() if store == "embedded" else store
             measured = {
                 "revision": meta["revision"],
@@ -538,7 +653,15 @@ def main() -> int:
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             rows.append(
-                {"store": store, "units": size, "index": index, **built, **queried, **measured}
+                {
+                    "store": store,
+                    "units": size,
+                    "index": index,
+                    **built,
+                    **queried,
+                    **units,
+                    **measured,
+                }
             )
             shutil.rmtree(folder, ignore_errors=True)
             rows.sort(key=lambda r: (r["store"], r["units"]))

@@ -71,6 +71,18 @@ def test_build_then_load_gives_the_same_hits(small_corpus: Settings, e5: E5Embed
     assert [s for _, s in first] == pytest.approx([s for _, s in again], abs=1e-5)
 
 
+def test_loaded_units_share_their_repeated_strings(small_corpus: Settings) -> None:
+    build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
+    units = load_index(small_corpus.index_dir, embedder={}, chunking={}).units
+    by_document: dict[str, list[str]] = {}
+    for unit in units:
+        by_document.setdefault(unit.source.document, []).append(unit.source.document)
+    # One string object for all the units of a document, not one copy each.
+    assert any(len(names) > 1 for names in by_document.values())
+    for names in by_document.values():
+        assert all(name is names[0] for name in names)
+
+
 def test_manifest_mismatch_is_refused_with_a_rebuild_hint(small_corpus: Settings) -> None:
     build_index(small_corpus, embedder=FakeEmbedder(), progress=False)
     other_chunking = small_corpus.model_copy(update={"chunk_size": 800})

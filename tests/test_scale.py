@@ -64,9 +64,10 @@ def test_the_approximate_index_finds_what_exact_search_finds() -> None:
         ]
     )
     assert recall >= 0.9
-    # Candidates are re-scored exactly: the scores are the true cosines.
+    # Candidates are re-scored from the float16 vectors: the true cosines within float16's
+    # rounding, much closer than the 8-bit codes that found them.
     for position, score in approximate.search(queries[0], 5):
-        assert score == pytest.approx(float(vectors[position] @ queries[0]), abs=1e-5)
+        assert score == pytest.approx(float(vectors[position] @ queries[0]), abs=5e-4)
     # A filter is applied inside the search, and a small one is searched exactly.
     allowed = np.arange(0, 4000, 7)
     found = approximate.search(queries[1], 10, allowed=allowed)
@@ -157,6 +158,49 @@ def test_save_and_load_memory_map_and_give_the_same_results(tmp_path: Path) -> N
     assert list(mapped.best_of(query, np.array([0, 1, 2]))) == list(
         segments.best_of(query, np.array([0, 1, 2]))
     )
+
+
+def test_an_approximate_index_serves_without_touching_its_float32_vectors(tmp_path: Path) -> None:
+    vectors = clustered(3000)
+    VectorIndex.from_vectors(vectors, approximate_above=1000).write(tmp_path)
+    loaded = VectorIndex.read(tmp_path, kind=IVF_SQ8)
+    # The float32 file is kept for the next build; searches read the float16 copy only.
+    assert isinstance(loaded._vectors, np.memmap)
+    loaded._vectors = None  # type: ignore[assignment]  # a read of them now would fail
+    query = clustered(1, seed=3)[0]
+    found = loaded.search(query, 10)
+    assert len(found) == 10
+    assert loaded.scores(query, np.array([p for p, _ in found])) == pytest.approx(
+        [s for _, s in found]
+    )
+    # A build made before the float16 copy existed is refused on load, with the rebuild hint.
+    fresh = tmp_path / "old"
+    fresh.mkdir()
+    VectorIndex.from_vectors(vectors, approximate_above=1000).write(fresh)
+    (fresh / "vectors-f16.npy").unlink()
+    with pytest.raises(IndexMismatchError, match=r"vectors-f16\.npy"):
+        VectorIndex.read(fresh, kind=IVF_SQ8)
+
+
+def test_many_sentences_are_scored_from_8_bit_codes(tmp_path: Path) -> None:
+    count = 400
+    vectors = clustered(count, seed=2)
+    rows = np.stack([np.arange(count) // 2, np.zeros(count), np.ones(count)], axis=1)
+    small = SegmentIndex(rows=rows.astype(np.int64), vectors=vectors)
+    coded = SegmentIndex(rows=rows.astype(np.int64), vectors=vectors, scan_max=100)
+    assert small.codes is None and coded.codes is not None and coded.codes.dtype == np.int8
+    query = clustered(1, seed=8)[0]
+    units = np.arange(count // 2)
+    exact = small.best_of(query, units)
+    assert coded.best_of(query, units) == pytest.approx(exact, abs=2e-2)
+    assert not np.array_equal(coded.best_of(query, units), exact)  # the codes were used
+    # Saved and loaded, the codes are used again; the float16 vectors stay on disk for reuse.
+    coded.save(tmp_path)
+    loaded = SegmentIndex.load(tmp_path)
+    assert loaded is not None and isinstance(loaded.codes, np.memmap)
+    assert list(loaded.best_of(query, units)) == list(coded.best_of(query, units))
+    assert np.array_equal(np.load(tmp_path / "segments-vectors.npy"), vectors.astype(np.float16))
+    assert [s for s, _, _ in loaded.ranked_in_unit(query, 3)] == [0, 0]
 
 
 def test_the_index_type_of_the_manifest_is_checked_on_load(tmp_path: Path) -> None:

@@ -78,7 +78,11 @@ class SegmentIndex:
     files and memory-mapped at load, so at scale the sentence vectors stay on disk until a
     query touches them. Up to ``scan_max`` sentences they are also held in a FAISS float16
     index (the same 2 bytes a value) that finds the sentence signal's own top units; past it,
-    the units' own vectors bring the candidates and sentences only re-score them.
+    the units' own vectors bring the candidates and sentences only re-score them, from 8-bit
+    codes (``codes``: one byte a value, each dimension's range cut in 255 steps; cosines within
+    about 1e-3). The kernel maps the pages around each page a query reads, so a file read at
+    random rows ends up resident whole: scoring from codes halves what serving a large corpus
+    holds in memory. The float16 vectors stay on disk for the next build to reuse.
     """
 
     rows: npt.NDArray[np.int64]  # [unit position, start, end]
@@ -86,26 +90,45 @@ class SegmentIndex:
     # A full scan costs about 1 ms per 7,000 sentences on one core (200,000: 30-140 ms measured
     # at 100k units, the whole query's cost): past this, sentences only re-score candidates.
     scan_max: int = 50_000
+    # Past ``scan_max`` sentences: the 8-bit codes scores are computed from, and per dimension
+    # the value of code -128 and the step between codes (made from ``vectors`` when not given).
+    codes: npt.NDArray[np.int8] | None = None
+    scale: npt.NDArray[np.float32] | None = None  # [[low…], [step…]]
 
     ROWS_FILE = "segments-rows.npy"
     VECTORS_FILE = "segments-vectors.npy"
-    FILES = (ROWS_FILE, VECTORS_FILE)
+    CODES_FILE = "segments-codes.npy"
+    SCALE_FILE = "segments-scale.npy"
+    FILES = (ROWS_FILE, VECTORS_FILE, CODES_FILE, SCALE_FILE)
+    OPTIONAL = (CODES_FILE, SCALE_FILE)  # written only past ``scan_max`` sentences
 
     def __post_init__(self) -> None:
         # Stored as float16 in memory too, so an index just built ranks as it will once loaded.
         if self.vectors.dtype != np.float16:
             object.__setattr__(self, "vectors", np.asarray(self.vectors, dtype=np.float16))
+        if (self.codes is None) != (self.scale is None):
+            raise ValueError("sentence codes need their scale, and a scale its codes")
+        if self.codes is not None and (
+            self.codes.shape != self.vectors.shape or self.codes.dtype != np.int8
+        ):
+            raise ValueError(f"sentence codes of shape {self.codes.shape} for {self.vectors.shape}")
         if self.rows.shape[0] and np.any(np.diff(self.rows[:, 0]) < 0):
             order = np.argsort(self.rows[:, 0], kind="stable")
             object.__setattr__(self, "rows", self.rows[order])
             object.__setattr__(self, "vectors", self.vectors[order])
+            if self.codes is not None:
+                object.__setattr__(self, "codes", self.codes[order])
+        if self.codes is None and self.rows.shape[0] > self.scan_max:
+            codes, scale = quantise(self.vectors)
+            object.__setattr__(self, "codes", codes)
+            object.__setattr__(self, "scale", scale)
         units = int(self.rows[:, 0].max()) + 1 if self.rows.shape[0] else 0
         offsets = np.searchsorted(self.rows[:, 0], np.arange(units + 1), side="left")
         object.__setattr__(self, "_offsets", offsets.astype(np.int64))
         # The arrays' own count, not len(): a subclass may hold its sentences elsewhere.
         count = int(self.rows.shape[0])
         scan = None
-        if 0 < count <= self.scan_max:
+        if 0 < count <= self.scan_max and self.codes is None:
             # numpy has no fast float16 product (a scan cast every value); FAISS scores fp16
             # codes with SIMD, exactly as the float16 values are.
             scan = faiss.IndexScalarQuantizer(
@@ -193,17 +216,52 @@ class SegmentIndex:
     def _scores(
         self, rows: slice | npt.NDArray[np.int64], query: Vectors
     ) -> npt.NDArray[np.float32]:
-        return np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(query, np.float32)
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if self.codes is not None and self.scale is not None:
+            # value = low + (code + 128)·step: value·q = code·(step·q) + (low + 128·step)·q
+            low, step = self.scale[0], self.scale[1]
+            codes = np.asarray(self.codes[rows], dtype=np.float32)
+            scores: npt.NDArray[np.float32] = codes @ (step * query)
+            return scores + np.float32((low + 128.0 * step) @ query)
+        return np.asarray(self.vectors[rows], dtype=np.float32) @ query
 
     def save(self, folder: Path) -> None:
         np.save(folder / self.ROWS_FILE, self.rows)
         np.save(folder / self.VECTORS_FILE, np.asarray(self.vectors, dtype=np.float16))
+        if self.codes is not None and self.scale is not None:
+            np.save(folder / self.CODES_FILE, self.codes)
+            np.save(folder / self.SCALE_FILE, self.scale)
 
     @classmethod
     def load(cls, folder: Path) -> SegmentIndex | None:
         if not (folder / cls.ROWS_FILE).exists():
             return None
+        coded = (folder / cls.CODES_FILE).exists()
         return cls(
             rows=np.load(folder / cls.ROWS_FILE, mmap_mode="r"),
             vectors=np.load(folder / cls.VECTORS_FILE, mmap_mode="r"),
+            codes=np.load(folder / cls.CODES_FILE, mmap_mode="r") if coded else None,
+            scale=np.load(folder / cls.SCALE_FILE) if coded else None,
         )
+
+
+def quantise(
+    vectors: npt.NDArray[np.float32] | npt.NDArray[np.float16],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """8-bit codes of ``vectors``, each dimension's range cut in 255 steps, and the scale
+    ``[[low…], [step…]]`` they decode with (``low + (code + 128) · step``). Block by block: no
+    float32 copy of them all."""
+    dim = vectors.shape[1]
+    low = np.full(dim, np.inf, dtype=np.float32)
+    high = np.full(dim, -np.inf, dtype=np.float32)
+    for start in range(0, vectors.shape[0], _SCAN_BLOCK):
+        block = np.asarray(vectors[start : start + _SCAN_BLOCK], dtype=np.float32)
+        low = np.minimum(low, block.min(axis=0))
+        high = np.maximum(high, block.max(axis=0))
+    step = np.maximum(high - low, 1e-12) / 255.0
+    codes = np.empty(vectors.shape, dtype=np.int8)
+    for start in range(0, vectors.shape[0], _SCAN_BLOCK):
+        block = np.asarray(vectors[start : start + _SCAN_BLOCK], dtype=np.float32)
+        scaled = np.rint((block - low) / step) - 128.0
+        codes[start : start + _SCAN_BLOCK] = np.clip(scaled, -128, 127).astype(np.int8)
+    return codes, np.stack([low, step]).astype(np.float32)

@@ -3,8 +3,10 @@
 Layout of ``index_dir``::
 
     LATEST                 name of the current build (replaced atomically with os.replace)
-    builds/<build id>/     manifest.json, units.jsonl, vectors.npy (+ vectors.faiss for an
-                           approximate index), segments-rows.npy, segments-vectors.npy, bm25/
+    builds/<build id>/     manifest.json, units.jsonl, vectors.npy (+ vectors.faiss and
+                           vectors-f16.npy for an approximate index), segments-rows.npy,
+                           segments-vectors.npy (+ segments-codes.npy and segments-scale.npy
+                           past 50,000 sentences), bm25/
                            (the BM25 index), documents.jsonl (the texts the units' offsets
                            point into)
     .lock                  held while a build runs
@@ -21,11 +23,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 from zipfile import BadZipFile
 
@@ -43,7 +46,7 @@ from assistant.index.bm25 import FOLDER as LEXICAL
 from assistant.index.bm25 import TermIndex
 from assistant.index.sentences import SegmentIndex
 from assistant.index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex
-from assistant.types import Chunk, SkippedFile, SourceSpan
+from assistant.types import Chunk, SkippedFile, SourceSpan, UnitKind
 
 # 2: vectors as a memory-mapped .npy, the BM25 index saved, sentence vectors as float16 .npy,
 # the index type in the manifest.
@@ -229,6 +232,8 @@ def _first_bad(path: Path, names: Iterable[str]) -> Path:
     one when they all open)."""
     last = path
     for name in names:
+        if name in SegmentIndex.OPTIONAL and not (path / name).exists():
+            continue
         last = path / name
         if not _readable(last):
             break
@@ -350,11 +355,28 @@ def _unit_to_json(unit: Chunk) -> dict[str, Any]:
 
 
 def _unit_from_json(row: dict[str, Any]) -> Chunk:
+    """A unit of ``units.jsonl``. Every string but its id and text is interned: units of one
+    section share their context, document, section and metadata values, which JSON parsing
+    would otherwise copy into every unit (at a million units, gigabytes)."""
+    source = row["source"]
     return Chunk(
         id=row["id"],
-        kind=row["kind"],
+        kind=cast(UnitKind, sys.intern(row["kind"])),
         text=row["text"],
-        context=row["context"],
-        source=SourceSpan(**row["source"]),
-        metadata=row["metadata"],
+        context=sys.intern(row["context"]),
+        source=SourceSpan(
+            document=sys.intern(source["document"]),
+            section=sys.intern(source["section"]),
+            start=source["start"],
+            end=source["end"],
+        ),
+        metadata={sys.intern(key): _interned(value) for key, value in row["metadata"].items()},
     )
+
+
+def _interned(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [sys.intern(v) if isinstance(v, str) else v for v in value]
+    return value

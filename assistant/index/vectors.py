@@ -4,8 +4,12 @@ Vectors are L2-normalised, so inner product is cosine similarity. Up to ``approx
 units (the ``ASSISTANT_APPROXIMATE_ABOVE`` setting, 50,000 by default) a flat index is exact and
 searches a territory's corpus in well under a millisecond. Past it, an inverted-file index with
 8-bit scalar quantisation (``IVF<n>,SQ8``: a quarter of the float vectors' memory) finds
-candidates, which are then re-scored exactly from the float vectors. Those are saved as a plain
-``.npy`` file and memory-mapped at load, so only the rows a query touches are read.
+candidates, which are then re-scored from a float16 copy of the vectors (``vectors-f16.npy``:
+half the float32 bytes, cosines within about 1e-4 of exact; the 8-bit codes alone lose recall:
+0.936 against 0.960 at 100k units). Every file is memory-mapped at load. The float32 vectors
+(``vectors.npy``) stay on disk for the next build to reuse, and a search never touches them:
+the kernel maps pages around every page a query reads, so after a few hundred queries a file
+read at random rows is resident whole, and what a search reads is what it costs in memory.
 
 IVF rather than HNSW: at a million 384-d vectors, building an HNSW graph takes many minutes on
 two cores, while k-means on a sample and one assignment pass take well under a minute.
@@ -30,6 +34,8 @@ FLAT = "flat"
 IVF_SQ8 = "ivf-sq8"
 INDEX_TYPES = (FLAT, IVF_SQ8)
 VECTORS_FILE = "vectors.npy"
+# What an approximate index re-scores its candidates from: the vectors as float16.
+REFINE_FILE = "vectors-f16.npy"
 FAISS_FILE = "vectors.faiss"
 # A filter keeping fewer units than this is searched exactly on their rows: cheaper than probing
 # inverted lists mostly filled with units the filter excludes, and never short of results.
@@ -79,12 +85,23 @@ def factory_string(count: int, *, approximate_above: int = FLAT_MAX) -> str:
 class VectorIndex:
     """Vectors of units, position ``i`` being the ``i``-th unit of the chunk store."""
 
-    def __init__(self, vectors: Vectors, index: faiss.Index, kind: str) -> None:
+    def __init__(
+        self,
+        vectors: Vectors,
+        index: faiss.Index,
+        kind: str,
+        refine: npt.NDArray[np.float16] | None = None,
+    ) -> None:
         if kind not in INDEX_TYPES:
             raise ValueError(f"index kind must be one of {INDEX_TYPES}, got {kind!r}")
         self._vectors = vectors
         self._index = index
         self.kind = kind
+        # What scores are computed from: the float32 vectors of a flat index, the float16 copy
+        # of an approximate one (made here when not given).
+        self._refine: npt.NDArray[np.float32] | npt.NDArray[np.float16] = vectors
+        if kind != FLAT:
+            self._refine = refine if refine is not None else _half(vectors)
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = min(index.nlist, max(MIN_PROBES, math.ceil(index.nlist * PROBE_SHARE)))
 
@@ -131,14 +148,25 @@ class VectorIndex:
             raise IndexMismatchError(
                 f"the manifest of {folder} says an {kind} index, but {FAISS_FILE} is missing"
             )
+        if not (folder / REFINE_FILE).exists():
+            raise IndexMismatchError(
+                f"the manifest of {folder} says an {kind} index, but {REFINE_FILE} is missing"
+            )
         index = faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP)
-        if not isinstance(index, faiss.IndexIVF) or index.ntotal != len(vectors):
+        refine = np.load(folder / REFINE_FILE, mmap_mode="r")
+        if (
+            not isinstance(index, faiss.IndexIVF)
+            or index.ntotal != len(vectors)
+            or refine.shape != vectors.shape
+            or refine.dtype != np.float16
+        ):
             raise IndexMismatchError(f"{FAISS_FILE} in {folder} is not the {kind} index expected")
-        return cls(vectors, index, IVF_SQ8)
+        return cls(vectors, index, IVF_SQ8, refine)
 
     def write(self, folder: Path) -> None:
         np.save(folder / VECTORS_FILE, np.ascontiguousarray(self._vectors, dtype=np.float32))
         if self.kind != FLAT:
+            np.save(folder / REFINE_FILE, self._refine)
             faiss.write_index(self._index, str(folder / FAISS_FILE))
 
     @property
@@ -164,7 +192,7 @@ class VectorIndex:
             return np.empty(0, dtype=np.float32)
         order = np.argsort(positions, kind="stable")
         out = np.empty(positions.size, dtype=np.float32)
-        out[order] = np.asarray(self._vectors[positions[order]], dtype=np.float32) @ query
+        out[order] = np.asarray(self._refine[positions[order]], dtype=np.float32) @ query
         return out
 
     def search(
@@ -211,6 +239,14 @@ class VectorIndex:
         if self.kind == FLAT:
             return [(int(p), float(s)) for p, s in zip(found, scores[0][: found.size], strict=True)]
         return _best(found, self.scores(query, found), top_k)
+
+
+def _half(vectors: Vectors) -> npt.NDArray[np.float16]:
+    """``vectors`` as float16, converted block by block (no float32 copy of them all)."""
+    out = np.empty(vectors.shape, dtype=np.float16)
+    for start in range(0, vectors.shape[0], 65_536):
+        out[start : start + 65_536] = vectors[start : start + 65_536]
+    return out
 
 
 def _flat(vectors: Vectors) -> faiss.Index:

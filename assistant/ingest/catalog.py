@@ -12,6 +12,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from assistant.datafile import load_yaml
 from assistant.errors import CorpusError
 from assistant.ingest.records import Acteur, Action, Axis, Dispositif, SourceRef
 from assistant.ingest.sections import SectionLocator
@@ -159,7 +160,7 @@ def used_values(catalog: RecordCatalog) -> dict[str, set[str]]:
 def _read_records(path: Path, model: type[RecordT]) -> list[RecordT]:
     try:
         text = path.read_text(encoding="utf-8")
-        rows = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        rows = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path}: cannot be read: {exc}") from exc
     if not isinstance(rows, list):

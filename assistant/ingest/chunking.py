@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from assistant.errors import ConfigurationError
 from assistant.ingest.sections import Section, split_sections
 from assistant.profile import PlanPatterns
@@ -51,6 +49,10 @@ class Chunker:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.plan = plan or PlanPatterns()  # recognises the axes a section path names
+        # Imported here: langchain takes a fifth of a second to import, and serving (which
+        # imports this module to tell whether the index is stale) never cuts text.
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.datafile import load_yaml
 from assistant.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _read_sidecar(path: Path) -> dict[str, object]:
     if not sidecar.exists():
         return {}
     try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+        data = load_yaml(sidecar.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UnreadableDocument(f"its metadata file {sidecar.name} is invalid: {exc}") from exc
     if not isinstance(data, dict):

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.datafile import load_yaml
 from assistant.errors import CorpusError
 from assistant.text import fold
 
@@ -52,7 +53,7 @@ class Glossary:
         if not path.exists():
             return cls([])
         try:
-            rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            rows = load_yaml(path.read_text(encoding="utf-8")) or []
             return cls([GlossaryEntry.model_validate(row) for row in rows])
         except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
             raise CorpusError(f"{path}: invalid glossary: {exc}") from exc

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from assistant.datafile import load_yaml
 from assistant.retrieval.glossary import Glossary, GlossaryEntry
 from assistant.text import detect_language, fold
 
@@ -18,7 +17,7 @@ LIST_CUES = Path(__file__).with_name("list_cues.yaml")
 @cache
 def _list_intent(path: Path = LIST_CUES) -> re.Pattern[str]:
     """One pattern of every language's list cues (``list_cues.yaml``)."""
-    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table = load_yaml(path.read_text(encoding="utf-8"))
     cues = [cue for language in table.values() for cue in language]
     return re.compile(r"\b(" + "|".join(f"(?:{cue})" for cue in cues) + r")\b")
 

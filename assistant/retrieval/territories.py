@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.datafile import load_yaml
 from assistant.errors import CorpusError
 from assistant.text import fold
 from assistant.types import Chunk
@@ -55,7 +56,7 @@ class Gazetteer:
         if not path.exists():
             return cls({}, home=home)
         try:
-            rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            rows = load_yaml(path.read_text(encoding="utf-8")) or []
             aliases: dict[str, Territory] = {}
             acronyms: dict[str, Territory] = {}
             for row in rows:
