@@ -378,7 +378,7 @@ class Evidence:
             if found is None:
                 continue
             span = self.cards.locate(found.group(0), unit.source)
-            if span == unit.source or not _same_sheet(span.section, unit.source.section):
+            if span == unit.source or section_sheet(span.section) != sheet(unit):
                 continue
             start = document.rfind("\n", 0, span.start) + 1
             end = document.find("\n", span.end)
@@ -603,7 +603,12 @@ def is_scheme(unit: Chunk) -> bool:
 
 def sheet(unit: Chunk) -> str:
     """The section a unit belongs to, two levels deep (a benchmark sheet, a strategic axis)."""
-    return " > ".join(unit.source.section.split(" > ")[:2])
+    return section_sheet(unit.source.section)
+
+
+def section_sheet(section: str) -> str:
+    """A section path cut to its first two headings: the sheet it lies in."""
+    return " > ".join(section.split(" > ")[:2])
 
 
 def members(unit: Chunk) -> list[str]:
@@ -617,8 +622,3 @@ def top_hits(hits: Sequence[Hit], ratio: float) -> list[Hit]:
         return []
     floor = ratio * hits[0].score
     return [hit for hit in hits if hit.score >= floor]
-
-
-def _same_sheet(section: str, other: str) -> bool:
-    """Whether two section paths lie in the same sheet (their first two headings agree)."""
-    return section.split(" > ")[:2] == other.split(" > ")[:2]
