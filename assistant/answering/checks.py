@@ -25,6 +25,8 @@ def years(text: str) -> set[str]:
 def need_of(question: str, lexicon: Lexicon) -> Need | None:
     """The kind of fact ``question`` asks for, if it asks for one."""
     folded = lexicon.set_aside.sub(" ", fold(question))
+    if lexicon.reason_cues.search(folded):
+        return None
     need = next((need for need, pattern in lexicon.needs if pattern.search(folded)), None)
     if need == "date" and lexicon.next.search(folded):
         return "day"
@@ -119,11 +121,13 @@ def counts(
     counts "heures"); the number in digits or in words ("trois fois")."""
     words = lexicon.facts["number_word"].pattern.removeprefix("(?i)")
     number = rf"(?:\d[\d\s.,]*|{words})"
+    rate = lexicon.facts["rate_word"].pattern
+    between = rf"(?:(?!(?:{rate})\b)[\w'’-]+\s+){{0,2}}"  # "25 projets par an": no years
     folded = fold(text)
     others = () if own_only else lexicon.counted_as.get(subject, ())
     for word in (subject, *others):
         named = _word_pattern(word, analyzer)
-        if named and re.search(rf"{number}\s*(?:[\w'’-]+\s+){{0,2}}{named}", folded):
+        if named and re.search(rf"{number}\s*{between}{named}", folded):
             return True
     return False
 

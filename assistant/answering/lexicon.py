@@ -35,7 +35,7 @@ Need = Literal[
 # "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
 FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "phone", "contact",
-             "person", "place", "area", "label", "ratio_base", "number_word")  # fmt: skip
+             "person", "place", "area", "label", "ratio_base", "rate_word", "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
@@ -65,6 +65,7 @@ class Lexicon:
     needs: tuple[tuple[Need, re.Pattern[str]], ...]
     set_aside: re.Pattern[str]
     next: re.Pattern[str]
+    reason_cues: re.Pattern[str]  # why or how: no fact asked
     list_cues: re.Pattern[str]
     support_cues: re.Pattern[str]
     across_cues: re.Pattern[str]  # which territories do something
@@ -183,6 +184,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         needs=tuple(needs),
         set_aside=merged("set_aside"),
         next=merged("next"),
+        reason_cues=merged("reason_cues"),
         list_cues=merged("list_cues"),
         support_cues=merged("support_cues"),
         across_cues=merged("across_cues"),
