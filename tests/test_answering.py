@@ -74,6 +74,10 @@ def test_a_broken_lexicon_is_reported_with_its_file_and_key(tmp_path: Path) -> N
         ("Y a-t-il une subvention pour une ressourcerie ?", "scheme"),
         ("Je monte une recyclerie, il me faut 10 000 € : qui peut m'aider ?", "project"),
         ("Quel temps fera-t-il à Paris demain ?", "out_of_scope"),
+        # support in other words, a project introduced with an adjective
+        ("Notre jeune association veut ouvrir un café associatif, qui peut nous épauler ?",
+         "project"),
+        ("My new association wants to open a bike workshop: is there any training?", "project"),
     ],
 )
 def test_the_intent_of_a_question(question: str, intent: str) -> None:

@@ -134,6 +134,10 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Quel chiffre d'affaires réalisent les coopératives ?", "amount"),
         ("Quelle part des marchés est réservée ?", "share"),
         ("How much of the travel costs does it cover?", "share"),
+        ("Qui sont les référents ESS de la métropole ?", "person"),  # a role held by a person
+        ("Who is the elected official for the social economy?", "person"),
+        ("Pourquoi compter le nombre d'établissements ?", None),  # a reason, not a count
+        ("Why does the fund give so much money?", None),
     ],
 )
 def test_what_a_question_needs(question: str, need: str | None) -> None:
@@ -225,6 +229,8 @@ def test_what_a_count_is_of(question: str, sentence: str, answers: bool) -> None
         ("habitants", "plus de 12 300 salariés", False),  # people, but not inhabitants
         ("places", "2 ETP dont 0,8 ETP dédié à l'incubateur", False),
         ("heures", "3 habitants", False),  # "h" is a unit only as a whole word
+        ("temps", "le soutien de 12 structures par an", False),  # a rate's base is not counted
+        ("temps", "un accompagnement de 18 mois", True),
     ],
 )
 def test_what_a_number_counts(subject: str, sentence: str, counted: bool) -> None:
