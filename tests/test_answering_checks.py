@@ -138,6 +138,7 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Who is the elected official for the social economy?", "person"),
         ("Pourquoi compter le nombre d'établissements ?", None),  # a reason, not a count
         ("Why does the fund give so much money?", None),
+        ("Combien existe-t-il de tiers-lieux sur l'agglo ?", "count"),
     ],
 )
 def test_what_a_question_needs(question: str, need: str | None) -> None:
@@ -204,6 +205,8 @@ _INHABITANTS = "Quel est le nombre d'habitants de l'agglo ?"
         ("Combien d'heures d'insertion ?", "25 projets par an", False),  # nor of no hours
         ("Combien d'heures d'insertion ?", "soit 300 000h/an", True),
         ("How many volunteers?", "29 000 bénévoles sur le territoire", True),  # counted_as
+        ("Combien y a-t-il de quartiers concernés ?", "sur 4 domaines d'intervention", False),
+        ("Combien y a-t-il de quartiers concernés ?", "dans 6 quartiers prioritaires", True),
         ("How many volunteers?", "25 projets par an", False),
         ("How many seats are there?", "25 projets par an", True),  # English, not in counted_as
         # …nor the base of a ratio.
