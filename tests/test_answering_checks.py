@@ -260,6 +260,16 @@ def test_a_rate_asked_must_be_the_rate_stated() -> None:
     assert salary.met_by("un poste rémunéré 2 500 € brut par mois, salaire compris")
     yearly = FactQuery.of("Combien l'agglo verse-t-elle chaque année ?")
     assert yearly is not None and yearly.met_by("900 000€ par an")
+
+
+def test_a_bound_asked_must_be_the_bound_stated() -> None:
+    ceiling = FactQuery.of("C'est quoi le plafond pour une asso ?")
+    assert ceiling is not None and ceiling.need == "amount"
+    assert ceiling.met_by("une aide de 20 000 € maximum") and ceiling.met_by("jusqu'à 45K€")
+    assert not ceiling.met_by("en moyenne 8 000 € par projet, enveloppe de 130 000 €")
+    floor = FactQuery.of("Is there a minimum loan amount?")
+    assert floor is not None and not floor.met_by("un prêt jusqu'à 45 000 €")
+    assert floor.met_by("un prêt de 5 000 € minimum")
     assert not yearly.met_by("jusqu'à 45K€/projet")
 
 
