@@ -296,6 +296,17 @@ def test_real_a_scheme_question_on_one_field_gets_that_field_of_the_card(
     assert "Montants" not in answer.text and "Autres dispositifs proches" not in answer.text
 
 
+def test_real_a_scheme_fact_asked_and_found_is_not_followed_by_the_whole_card(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Quel est le plafond du prix de l'innovation sociale de Nantes ?")
+    first, *rest = answer.text.splitlines()
+    assert not answer.abstained and "20 000 €" in first
+    assert any(line.startswith("**Prix de l'innovation sociale") for line in rest)
+    assert "lancé en 2017" not in answer.text  # the card's summary: not what was asked
+    assert "Conditions" not in answer.text and len(answer.text) <= 400
+
+
 def test_real_a_general_scheme_question_gets_the_whole_short_card(assistant: Assistant) -> None:
     answer = assistant.ask("Parle-moi de l'ESS Nantes Factory")
     assert all(label in answer.text for label in ("Montants", "Conditions", "Calendrier"))

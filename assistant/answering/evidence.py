@@ -514,6 +514,7 @@ class Evidence:
         kinds: frozenset[str] | None = None,
         terms: frozenset[str] = frozenset(),
         brief_amounts: int = 3,
+        summary: bool = True,
     ) -> list[str]:
         """A scheme as a title line and, when ``full``, one bullet per kind of fact: only of
         ``kinds`` when given, and the lines sharing one of ``terms`` (stems) whatever their
@@ -523,8 +524,11 @@ class Evidence:
             return [f"- {self.item_line(draft, unit)}"]
         card = self.cards.card(scheme, unit.source, language="en" if english else "fr")
         title, *facts = card.lines
-        number = draft.cite_span(unit, title.span)
-        lines = [f"**{card.title}** — {title.text} [{number}]"]
+        if summary or not full:
+            number = draft.cite_span(unit, title.span)
+            lines = [f"**{card.title}** — {title.text} [{number}]"]
+        else:  # the fact asked is already given: the scheme's name heads its fields
+            lines = [f"**{card.title}**"]
         if not full:  # one line: the title, then the amounts
             amounts = [f for f in facts if f.kind == "amounts"][:brief_amounts]
             if amounts:

@@ -35,24 +35,33 @@ def answer(context: Context) -> None:
         draft.lines.append(evidence.lexicon.line("en", "intro", corpus=context.corpus_label))
     sentences = [s for s in context.sentences if evidence.about_territory(s.unit, analysis)]
     unanswered = []
+    led = False  # a part's fact is given by the sentence holding it
     for part in analysis.parts:
         leads = evidence.fact_leads(analysis, part, sentences)
         draft.lines += [line.text for line in evidence.lead_lines(draft, leads, analysis)]
         if part.fact is not None and not leads:
             unanswered.append(part)
+        led |= part.fact is not None and bool(leads)
     asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
     # "Tell me about X", "can X fund us?" (its amounts and conditions), a project described: the
     # whole short card. A question asking one field ("quand…", "conditions…") or one thing about
     # the scheme gets those lines only.
     seeking = analysis.about_support or analysis.project is not None
-    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS
+    asks_facts = all(part.fact is not None for part in analysis.parts)
+    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS and not (
+        led and asks_facts and not unanswered  # "quel est le plafond du prix ?" is answered
+    )
     general = whether or (not analysis.fields and (not asked or seeking))
     if schemes:
         kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
         if "partners" in kinds:
             kinds |= {"operators"}  # who runs it and who joins it
+        # Every part asks a fact and the sentences holding them come first: the card's fields,
+        # not its summary, follow.
+        given = (led and not unanswered and not general and analysis.project is None
+                 and asks_facts)  # fmt: skip
         draft.lines += evidence.card(draft, schemes[0], full=True, english=analysis.english,
-                                     kinds=kinds, terms=asked)  # fmt: skip
+                                     kinds=kinds, terms=asked, summary=not given)  # fmt: skip
     seeking_one = analysis.intent in ("scheme", "project") or analysis.project is not None
     looking = seeking_one and not analysis.schemes  # which scheme fits: the close ones too
     for rank, unit in enumerate(schemes[1 : 1 + OTHER_SCHEMES] if looking else []):
