@@ -269,6 +269,14 @@ def test_real_a_factoid_is_short_and_leads_with_the_fact(assistant: Assistant) -
     assert len(answer.text) <= 400
 
 
+def test_real_an_open_question_keeps_only_the_lines_as_close_as_its_best(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Comment les associations sans salariés sont-elles prises en compte ?")
+    assert not answer.abstained and "Seules les structures employeuses" in answer.text
+    assert len(answer.text.split("\n\n")) <= 2 and len(answer.text) <= 600
+
+
 def test_real_a_budget_the_roadmap_never_states_is_declined(assistant: Assistant) -> None:
     answer = assistant.ask("Quel est le budget de la feuille de route ?")
     assert answer.abstained

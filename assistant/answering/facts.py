@@ -12,6 +12,7 @@ from assistant.retrieval.territories import territories_of
 MAX_LINES = 3  # lines of an answer to an open question ("comment…", "pourquoi…")
 WITH_FACT = 1  # lines besides the facts asked, once they are found
 UNITS = 5  # retrieved units whose best sentences may answer
+OPEN_MARGIN = 0.03  # an open question's further lines score within this of its best line
 
 
 def answer(context: Context, *, whole_lists: bool = False) -> None:
@@ -48,6 +49,8 @@ def answer(context: Context, *, whole_lists: bool = False) -> None:
         fallback = open_parts and not leads and not kept  # an open question's best sentence
         if line not in leads and (fallback or evidence.answers(analysis, line.text, line.unit)):
             kept.append(line)
+    if kept and not leads:  # no fact asked: the lines as close as the best one
+        kept = [line for line in kept if line.score >= kept[0].score - OPEN_MARGIN]
     if not leads and not kept:
         context.abstained = True
     if analysis.english:
