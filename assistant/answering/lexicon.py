@@ -35,7 +35,8 @@ Need = Literal[
 # "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
 FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "phone", "contact",
-             "person", "place", "area", "label", "ratio_base", "rate_word", "number_word")  # fmt: skip
+             "person", "place", "area", "label", "ratio_base", "rate_word",
+             "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
                   f"failure_{f}" for f in ("timeout", "unreachable", "context", "empty",
