@@ -75,8 +75,10 @@ def test_a_broken_lexicon_is_reported_with_its_file_and_key(tmp_path: Path) -> N
         ("Je monte une recyclerie, il me faut 10 000 € : qui peut m'aider ?", "project"),
         ("Quel temps fera-t-il à Paris demain ?", "out_of_scope"),
         # support in other words, a project introduced with an adjective
-        ("Notre jeune association veut ouvrir un café associatif, qui peut nous épauler ?",
-         "project"),
+        (
+            "Notre jeune association veut ouvrir un café associatif, qui peut nous épauler ?",
+            "project",
+        ),
         ("My new association wants to open a bike workshop: is there any training?", "project"),
     ],
 )

@@ -48,8 +48,12 @@ def answer(context: Context) -> None:
     # the scheme gets those lines only.
     seeking = analysis.about_support or analysis.project is not None
     asks_facts = all(part.fact is not None for part in analysis.parts)
-    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS and not (
-        led and asks_facts and not unanswered  # "quel est le plafond du prix ?" is answered
+    whether = (
+        analysis.about_support
+        and analysis.fields <= SEEKING_FIELDS
+        and not (
+            led and asks_facts and not unanswered  # "quel est le plafond du prix ?" is answered
+        )
     )
     general = whether or (not analysis.fields and (not asked or seeking))
     if schemes:
