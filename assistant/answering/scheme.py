@@ -81,7 +81,8 @@ def answer(context: Context) -> None:
         for line in lines
         if not draft.says(line.text)
         and evidence.answers(analysis, line.text, line.unit)
-        and (not asked or bool(asked & set(evidence.analyzer(line.text))))
+        # the lines are French: an English question's words tell nothing of them
+        and (not asked or analysis.english or bool(asked & set(evidence.analyzer(line.text))))
     ]
     draft.lines += distinct(answering, PASSAGE_LINES if general or analysis.fields else 2)
     lexicon = evidence.lexicon
