@@ -80,6 +80,7 @@ def test_a_broken_lexicon_is_reported_with_its_file_and_key(tmp_path: Path) -> N
             "project",
         ),
         ("My new association wants to open a bike workshop: is there any training?", "project"),
+        ("Notre asso veut monter un repair café, un coup de pouce possible ?", "project"),
         ("Which actions of the roadmap concern food?", "list"),  # "which" + a plural
         ("Which bank runs the Nantes loan fund?", "scheme"),  # one thing asked: no list
     ],
