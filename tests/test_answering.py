@@ -89,6 +89,17 @@ def test_the_intent_of_a_question(question: str, intent: str) -> None:
     assert ANALYSER.analyse(question).intent == intent
 
 
+def test_a_project_description_asks_only_in_its_questions() -> None:
+    stated = ANALYSER.analyse(
+        "Notre asso monte un jardin partagé à Rennes, budget 5 000 €. Ce prix nous conviendrait ?"
+    )
+    assert stated.project is not None and stated.parts[0].need is None  # a budget stated
+    asked = ANALYSER.analyse(
+        "Notre asso monte un jardin partagé à Rennes. Combien d'euros peut-on espérer ?"
+    )
+    assert asked.parts[0].need == "amount"
+
+
 def test_the_analysis_holds_the_entities_named() -> None:
     analysis = ANALYSER.analyse("Combien de SCIC à Rennes en 2023 selon la GPEC ?")
     assert analysis.territories == ("Rennes Métropole",)

@@ -27,6 +27,7 @@ from assistant.text import detect_language, fold
 Intent = Literal["list", "fact", "scheme", "comparison", "project", "out_of_scope"]
 _AMOUNT = re.compile(r"(\d{1,3}(?:[  .]\d{3})+|\d+)\s?(k€|k|000 €|€|euros?)", re.IGNORECASE)
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
 # The field of a scheme's card that holds a kind of fact.
 NEED_FIELDS: dict[Need, str] = {
@@ -135,13 +136,14 @@ class QuestionAnalyser:
             w for w in proper if w not in lexicon.everywhere and not self.gazetteer.find(w)
         )
         schemes = tuple(self._schemes_named(question, salience))
-        parts = tuple(self._parts(question))
+        describes = bool(lexicon.project_cues.search(folded))
+        parts = tuple(self._parts(question, describes=describes))
         fields = lexicon.fields_asked(folded) | {
             NEED_FIELDS[p.need] for p in parts if p.need in NEED_FIELDS
         }
         wants_list = bool(lexicon.list_cues.search(folded))
         about_support = bool(lexicon.support_cues.search(folded))
-        project = self._project(folded) if lexicon.project_cues.search(folded) else None
+        project = self._project(folded) if describes else None
         across = not covered and bool(lexicon.across_cues.search(folded))
         if across:  # "quels territoires…": every covered territory, compared
             covered = tuple(self.gazetteer.names())
@@ -179,17 +181,17 @@ class QuestionAnalyser:
             project=project,
         )
 
-    def _parts(self, question: str) -> list[Part]:
+    def _parts(self, question: str, *, describes: bool = False) -> list[Part]:
         """The question cut where a new question begins ("…, et y a-t-il une date limite ?");
         a part that asks no fact of its own and is not a question is folded into the one
         before."""
         pieces = [p.strip(" ,;") for p in self.lexicon.part_breaks.split(question.strip())]
         pieces = [p for p in pieces if p and self.analyzer(p)]
         if len(pieces) <= 1:
-            return [Part(question, FactQuery.of(question, self.lexicon, terms=self._terms))]
+            return [Part(question, self._fact(question, describes))]
         parts: list[Part] = []
         for piece in pieces:
-            fact = FactQuery.of(piece, self.lexicon, terms=self._terms)
+            fact = self._fact(piece, describes)
             if (
                 parts
                 and fact is not None
@@ -202,6 +204,15 @@ class QuestionAnalyser:
                 continue
             parts.append(Part(piece, fact))
         return parts
+
+    def _fact(self, text: str, describes: bool) -> FactQuery | None:
+        """The fact ``text`` asks. A project holder's description states facts ("budget
+        8 000 €") before asking: only its sentences ending in a question mark ask."""
+        if describes:
+            asking = [s for s in _SENTENCE.split(text.strip()) if s.rstrip().endswith("?")]
+            if asking:
+                text = " ".join(asking)
+        return FactQuery.of(text, self.lexicon, terms=self._terms)
 
     def _schemes_named(self, question: str, salience: Salience) -> list[str]:
         """The schemes whose name the question gives whole ("ESS Nantes Factory") or by all of
