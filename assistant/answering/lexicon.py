@@ -66,7 +66,7 @@ class Lexicon:
     needs: tuple[tuple[Need, re.Pattern[str]], ...]
     set_aside: re.Pattern[str]
     next: re.Pattern[str]
-    reason_cues: re.Pattern[str]  # why or how: no fact asked
+    reason_cues: re.Pattern[str]  # why: no fact asked
     list_cues: re.Pattern[str]
     support_cues: re.Pattern[str]
     across_cues: re.Pattern[str]  # which territories do something
