@@ -47,23 +47,16 @@ def answer(context: Context) -> None:
     # whole short card. A question asking one field ("quand…", "conditions…") or one thing about
     # the scheme gets those lines only.
     seeking = analysis.about_support or analysis.project is not None
-    asks_facts = all(part.fact is not None for part in analysis.parts)
-    whether = (
-        analysis.about_support
-        and analysis.fields <= SEEKING_FIELDS
-        and not (
-            led and asks_facts and not unanswered  # "quel est le plafond du prix ?" is answered
-        )
-    )
+    # Every part asks a fact and the sentences holding them come first ("quel est le plafond
+    # du prix ?"): the card's fields follow, not its summary nor the whole card.
+    answered = led and not unanswered and all(part.fact is not None for part in analysis.parts)
+    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS and not answered
     general = whether or (not analysis.fields and (not asked or seeking))
     if schemes:
         kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
         if "partners" in kinds:
             kinds |= {"operators"}  # who runs it and who joins it
-        # Every part asks a fact and the sentences holding them come first: the card's fields,
-        # not its summary, follow.
-        given = (led and not unanswered and not general and analysis.project is None
-                 and asks_facts)  # fmt: skip
+        given = answered and not general and analysis.project is None
         draft.lines += evidence.card(draft, schemes[0], full=True, english=analysis.english,
                                      kinds=kinds, terms=asked, summary=not given)  # fmt: skip
     seeking_one = analysis.intent in ("scheme", "project") or analysis.project is not None
