@@ -22,9 +22,9 @@ def answer(context: Context) -> None:
     for place in analysis.territories:
         scoped = {**(context.filters or {}), "territory": place}
         result = context.retriever.search(analysis.question, top_k=PER_PLACE + 1, filters=scoped)
-        sentences = evidence.sentences(result)
         # Each territory is asked about alone: its sentences are checked against it.
         alone = replace(analysis, territories=(place,))
+        sentences = evidence.sentences(result, alone)
         leads = [
             line
             for part in analysis.parts

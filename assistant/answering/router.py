@@ -27,6 +27,7 @@ from assistant.answering.draft import Draft, paragraphs, whole_sentences
 from assistant.answering.evidence import SUPPORT_ACTOR_TYPE, Evidence, Sentence, is_scheme, sheet
 from assistant.answering.followup import resolve
 from assistant.answering.lexicon import Lexicon, load_lexicon
+from assistant.answering.relevance import TermWeights
 from assistant.ingest.records import Dispositif
 from assistant.retrieval.filters import FilterSpec
 from assistant.retrieval.hybrid import Retriever
@@ -73,6 +74,7 @@ class Answerer:
         self.corpus_labels = labels
         self.top_k = top_k
         self.analyzer = FrenchAnalyzer()
+        weights = TermWeights.of(self.analyzer(unit.indexed_text) for unit in retriever.units)
         self.evidence = Evidence(
             retriever.units,
             documents,
@@ -82,14 +84,14 @@ class Answerer:
             schemes=schemes,
             analyzer=self.analyzer,
             support_actor_type=support_actor_type,
+            weights=weights,
         )
-        vocabulary = {stem for unit in retriever.units for stem in self.analyzer(unit.indexed_text)}
         self.analyser = QuestionAnalyser(
             self.lexicon,
             gazetteer,
             retriever.glossary,
             schemes=schemes,
-            vocabulary=vocabulary,
+            vocabulary=weights.vocabulary,
             analyzer=self.analyzer,
         )
 
@@ -123,7 +125,7 @@ class Answerer:
         context = Context(
             analysis=analysis,
             result=result,
-            sentences=self._home_first(self.evidence.sentences(result), analysis),
+            sentences=self._home_first(self.evidence.sentences(result, analysis), analysis),
             draft=Draft(self.documents),
             evidence=self.evidence,
             retriever=self.retriever,
@@ -155,7 +157,7 @@ class Answerer:
 
         def similarity(sentence: Sentence) -> float:
             places = territories_of(sentence.unit)
-            return sentence.similarity + (HOME_SIMILARITY if not places or home in places else 0)
+            return sentence.relevance + (HOME_SIMILARITY if not places or home in places else 0)
 
         return sorted(sentences, key=similarity, reverse=True)
 
