@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
+from assistant.index.bm25 import TermIndex
 from assistant.retrieval.lexical import FrenchAnalyzer, LexicalIndex
 
 
@@ -56,3 +58,12 @@ def test_bm25_scores_match_the_reference_formula() -> None:
 def test_unknown_terms_give_zero_scores() -> None:
     index = LexicalIndex(["un texte", ""])
     assert list(index.scores("zzz inconnu")) == [0.0, 0.0]
+
+
+def test_the_saved_bm25_arrays_say_how_many_units_hold_each_term(tmp_path: Path) -> None:
+    corpus = [["projet", "benevol"], ["projet"], [], ["projet", "projet", "emploi"]]
+    built = TermIndex.build(corpus)
+    built.save(tmp_path)
+    loaded = TermIndex.load(tmp_path)
+    assert loaded is not None
+    assert loaded.document_frequencies() == {"projet": 3, "benevol": 1, "emploi": 1}

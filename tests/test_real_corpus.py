@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.relevance import TermWeights
+from assistant.answering.router import term_weights
 from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.evaluation.answers import check_answer_thresholds, evaluate_answers
@@ -21,6 +23,7 @@ from assistant.evaluation.suite import (
 from assistant.index.store import LoadedIndex
 from assistant.ingest.documents import load_documents
 from assistant.retrieval.hybrid import Retriever
+from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.wiring import open_retriever
 from tests.conftest import REPO
 
@@ -105,3 +108,12 @@ def test_the_committed_report_has_every_section() -> None:
     assert "**hybrid** (default)" in report and "tutorial-baseline" in report
     assert "## Answers" in report
     assert Path(REPO / "evals" / "reports" / "latest.png").stat().st_size > 10_000
+
+
+def test_the_answerer_takes_its_term_weights_from_the_saved_bm25_arrays(
+    retriever: Retriever,
+) -> None:
+    analyzer = FrenchAnalyzer()
+    saved = term_weights(retriever, analyzer)
+    analysed = TermWeights.of(analyzer(unit.indexed_text) for unit in retriever.units)
+    assert saved.idf == pytest.approx(analysed.idf) and len(saved.idf) > 500

@@ -36,9 +36,12 @@ class TermWeights:
         for stems in documents:
             frequency.update(set(stems))
             count += 1
-        return cls(
-            {stem: math.log(1 + (count - n + 0.5) / (n + 0.5)) for stem, n in frequency.items()}
-        )
+        return cls.from_frequencies(frequency, count)
+
+    @classmethod
+    def from_frequencies(cls, frequencies: Mapping[str, int], count: int) -> TermWeights:
+        """Weights from how many of ``count`` documents hold each stem (a BM25 index's)."""
+        return cls({stem: _idf(n, count) for stem, n in frequencies.items()})
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -51,6 +54,10 @@ class TermWeights:
         if total == 0:
             return 0.0
         return sum(self.idf.get(stem, 0.0) for stem in asked & set(said)) / total
+
+
+def _idf(frequency: int, count: int) -> float:
+    return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
 
 def relevance(similarity: float, coverage: float, rank: int) -> float:

@@ -31,7 +31,7 @@ from assistant.answering.relevance import TermWeights
 from assistant.ingest.records import Dispositif
 from assistant.retrieval.filters import FilterSpec
 from assistant.retrieval.hybrid import Retriever
-from assistant.retrieval.lexical import FrenchAnalyzer
+from assistant.retrieval.lexical import FrenchAnalyzer, LexicalIndex
 from assistant.retrieval.territories import Gazetteer, territories_of
 from assistant.types import Answer, Hit, RelatedPassage, SourceSpan
 
@@ -74,7 +74,7 @@ class Answerer:
         self.corpus_labels = labels
         self.top_k = top_k
         self.analyzer = FrenchAnalyzer()
-        weights = TermWeights.of(self.analyzer(unit.indexed_text) for unit in retriever.units)
+        weights = term_weights(retriever, self.analyzer)
         self.evidence = Evidence(
             retriever.units,
             documents,
@@ -191,6 +191,15 @@ class Answerer:
         document = self.documents.get(span.document, "")
         start, end = whole_sentences(document, span.start, span.end)
         return SourceSpan(span.document, span.section, start, end)
+
+
+def term_weights(retriever: Retriever, analyzer: FrenchAnalyzer) -> TermWeights:
+    """The corpus's term weights: from the saved BM25 arrays when the retriever has them (at a
+    million units, analysing every unit again at start-up takes minutes), else from the units."""
+    lexical = getattr(retriever, "lexical", None)  # a store ranking in a database has none
+    if isinstance(lexical, LexicalIndex):
+        return TermWeights.from_frequencies(lexical.terms.document_frequencies(), lexical.size)
+    return TermWeights.of(analyzer(unit.indexed_text) for unit in retriever.units)
 
 
 def route(context: Context) -> None:

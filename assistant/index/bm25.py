@@ -20,6 +20,7 @@ import numpy.typing as npt
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 FOLDER = "bm25"
+EMPTY = "<empty>"  # the term of a text that has none
 
 
 class TermIndex:
@@ -35,7 +36,7 @@ class TermIndex:
         """An index over analysed texts; bm25s needs a term per text, so an empty one gets a
         placeholder."""
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        bm25.index([terms or ["<empty>"] for terms in corpus], show_progress=False)
+        bm25.index([terms or [EMPTY] for terms in corpus], show_progress=False)
         return cls(bm25)
 
     @classmethod
@@ -48,6 +49,17 @@ class TermIndex:
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder / FOLDER))
+
+    def document_frequencies(self) -> dict[str, int]:
+        """How many units hold each term: the units a term scores (bm25s keeps a column of
+        nonzero scores per term; its empty-string term and the placeholder have none)."""
+        indptr = np.asarray(self._bm25.scores["indptr"])
+        counts = np.diff(indptr)
+        return {
+            term: int(counts[column])
+            for term, column in self._bm25.vocab_dict.items()
+            if column < counts.size and term not in ("", EMPTY)
+        }
 
     def scores(self, terms: Sequence[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every unit for ``terms`` (zeros when none is indexed)."""
