@@ -379,10 +379,15 @@ def run_query(store_name: str, folder: Path, rounds: int, encoded: int) -> dict[
 
 def run_units(folder: Path) -> dict[str, Any]:
     """What the service adds on top of the retrieval files: the units read from units.jsonl
-    into Python objects and the filter value sets built over them (as ``load_index`` and the
-    ``Retriever`` do), timed and measured in a process of its own."""
+    into Python objects, the filter value sets built over them (as ``load_index`` and the
+    ``Retriever`` do) and the answerer's term weights (from the saved BM25 arrays, as the
+    service takes them, and by analysing every unit, as it did before), timed and measured in a
+    process of its own."""
+    from assistant.answering.relevance import TermWeights
+    from assistant.index.bm25 import TermIndex
     from assistant.index.store import _lines, _unit_from_json
     from assistant.retrieval.filters import FilterIndex
+    from assistant.retrieval.lexical import FrenchAnalyzer
 
     gc.collect()
     before = resident_mb().get("RssAnon", 0)
@@ -395,7 +400,19 @@ def run_units(folder: Path) -> dict[str, Any]:
     filters_s = time.perf_counter() - started
     after_filters = resident_mb().get("RssAnon", 0)
     assert filters.size == len(units)
+    terms = TermIndex.load(folder)
+    assert terms is not None
+    started = time.perf_counter()
+    from_bm25 = TermWeights.from_frequencies(terms.document_frequencies(), terms.size)
+    weights_bm25_s = time.perf_counter() - started
+    analyzer = FrenchAnalyzer()
+    started = time.perf_counter()
+    analysed = TermWeights.of(analyzer(unit.indexed_text) for unit in units)
+    weights_analysed_s = time.perf_counter() - started
+    assert from_bm25.idf and analysed.idf  # equal on a real build (tests/test_real_corpus.py)
     return {
+        "weights_bm25_s": round(weights_bm25_s, 2),
+        "weights_analysed_s": round(weights_analysed_s, 1),
         "units_file_mb": round((folder / UNITS_FILE).stat().st_size / 2**20, 1),
         "units_read_s": round(read_s, 1),
         "units_mb": after_units - before,
@@ -481,6 +498,23 @@ def write_report(rows: list[dict[str, Any]], out: Path, meta: dict[str, Any]) ->
                 f"{r['units_mb']} | {r['filters_s']} | {r['filters_mb']} | "
                 f"{r['serve_peak_rss_mb'] + r['units_mb'] + r['filters_mb']} |"
                 for r in loaded
+            ),
+        ]
+    weighed = [r for r in rows if "weights_bm25_s" in r]
+    if weighed:
+        lines += [
+            "",
+            "The answerer's term weights (inverse document frequencies, to rank sentences): "
+            "read from the saved BM25 arrays at start, as the service does, or made by "
+            "analysing every unit again, as it did before (on a real build the two are equal, "
+            "`tests/test_real_corpus.py`; the synthetic units' BM25 arrays are made from their "
+            "words without their context, so here they differ a little):",
+            "",
+            "| units | from the BM25 arrays s | analysing every unit s |",
+            "|---|---|---|",
+            *(
+                f"| {r['units']:,} | {r['weights_bm25_s']} | {r['weights_analysed_s']} |"
+                for r in weighed
             ),
         ]
     sweeps = [r for r in rows if r.get("probe_sweep")]
