@@ -218,6 +218,17 @@ def test_a_local_project_gets_the_local_support_bodies_first(service_url: str) -
     )
 
 
+def test_a_fact_dated_another_year_does_not_answer_for_the_year_asked(service_url: str) -> None:
+    # The sheet gives "environ 55 marchés en 2021"; its unit speaks of 2023 elsewhere.
+    asked = "la centrale d'achats de la métropole lilloise en était à combien de marchés ?"
+    other_year = _ask(service_url, f"En 2023, {asked}")
+    assert other_year["abstained"] and other_year["answer"].startswith(
+        "La feuille de route et son benchmark : aucune information"
+    )
+    same_year = _ask(service_url, f"En 2021, {asked}")
+    assert not same_year["abstained"] and "55 marchés en 2021" in same_year["answer"]
+
+
 def test_english_questions_are_answered_in_english(service_url: str) -> None:
     payload = _ask(service_url, "How much is the Nantes social innovation prize worth?")
     assert payload["language"] == "en" and payload["answer"].startswith("According to")

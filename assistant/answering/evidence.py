@@ -192,7 +192,7 @@ class Evidence:
         shares a content word with the question (for an English question, or is among the
         closest), or gives a number of the thing ``counting``; with ``named``, names what the
         question names ("Eco Motiv", "GPEC" or its expansion); its unit speaks of the year
-        asked. Closest first."""
+        asked, and the sentence names no other year but that one. Closest first."""
         names = [self._name_forms(n) for n in analysis.names] if named else []
         found: list[Sentence] = []
         for rank, sentence in enumerate(sentences[:FACT_WINDOW]):
@@ -206,6 +206,10 @@ class Evidence:
                 continue
             if analysis.years and not analysis.years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
+            if self.dated_otherwise(analysis, sentence.text) or self.dated_otherwise(
+                analysis, self._quoted(sentence, analysis)
+            ):
+                continue
             salience = analysis.salience
             lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
             lexical = lexical or (analysis.english and rank < ENGLISH_RANK)
@@ -222,6 +226,12 @@ class Evidence:
             if lexical:
                 found.append(sentence)
         return found
+
+    def dated_otherwise(self, analysis: QuestionAnalysis, text: str) -> bool:
+        """Whether ``text`` dates what it says to other years than those the question asks
+        about ("en 2021, ce sont 220K€" for "combien en 2023 ?")."""
+        dated = years(text)
+        return bool(analysis.years and dated and not analysis.years & dated)
 
     def fact_leads(
         self,
@@ -383,6 +393,23 @@ class Evidence:
             if text:
                 found.append(Line(text, LEAD - rank, lead.unit))
         return found
+
+    def _quoted(self, sentence: Sentence, analysis: QuestionAnalysis) -> str:
+        """The document's words a line of ``sentence`` quotes: a passage's whole sentence; for a
+        record's sentence worded its own way, the document's line holding its fact, as
+        ``fact_line`` cites it, or else the passage the record quotes."""
+        unit = sentence.unit
+        if unit.kind == "passage":  # a segment is shown as its whole sentence
+            span = sentence.span
+            document = self.documents.get(span.document, "")
+            start, end = whole_sentences(document, span.start, span.end)
+            return document[start:end]
+        words = _FIELD_LABEL.sub("", sentence.text).strip()
+        span = self.cards.locate(words, unit.source)
+        if span == unit.source:
+            span = self._line_holding_fact(words, unit, analysis) or span
+        # Not found: the line quotes a sentence of the passage the record quotes.
+        return self.documents.get(span.document, "")[span.start : span.end]
 
     def fact_line(
         self, draft: Draft, sentence: Sentence, analysis: QuestionAnalysis, whole_lists: bool

@@ -80,9 +80,12 @@ def answer(context: Context) -> None:
     draft.lines += distinct(answering, PASSAGE_LINES if general or analysis.fields else 2)
     lexicon = evidence.lexicon
     not_given = []
-    for part in unanswered:  # the card may say it (a calendar, an amount); else say it does not
+    for part in unanswered:  # the card may say it (a calendar, an amount, for the year asked)
         fact = part.fact
-        if fact is not None and not any(fact.met_by(line, lexicon) for line in draft.lines):
+        if fact is not None and not any(
+            fact.met_by(line, lexicon) and not evidence.dated_otherwise(analysis, line)
+            for line in draft.lines
+        ):
             topic = part.text.strip(" ?")
             not_given.append(lexicon.not_given_line(analysis.language, part.need, topic))
     for part in evidence.open_parts_unanswered(analysis, draft.lines):
