@@ -49,14 +49,19 @@ FACT_BONUS = 0.05  # added to a sentence's score when it holds the kind of fact 
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a retrieved unit (offsets in the unit's text), its cosine similarity to
-    the question and its relevance (similarity, share of the question's weight, unit rank)."""
+    """A sentence of a retrieved unit (offsets in the unit's text): its cosine similarity to
+    the question, the share of the question's weight it carries, the rank of its unit."""
 
     unit: Chunk
     start: int
     end: int
     similarity: float
-    relevance: float
+    coverage: float = 0.0
+    rank: int = 0
+
+    @property
+    def relevance(self) -> float:
+        return relevance(self.similarity, self.coverage, self.rank)
 
     @property
     def text(self) -> str:
@@ -154,8 +159,8 @@ class Evidence:
                 spans = self.segments.ranked_in_unit(result.vector, self.position[unit.id])[:8]
             for start, end, similarity in spans:
                 said = self.analyzer(self._about(unit, unit.text[start:end]))
-                score = relevance(similarity, self.weights.coverage(asked, said), rank)
-                found.append(Sentence(unit, start, end, similarity, score))
+                coverage = self.weights.coverage(asked, said)
+                found.append(Sentence(unit, start, end, similarity, coverage, rank))
         return sorted(found, key=lambda s: s.relevance, reverse=True)
 
     def asked(self, analysis: QuestionAnalysis, result: SearchResult) -> frozenset[str]:
@@ -488,8 +493,8 @@ class Evidence:
         # A record: its text is the record's own words; quote the sentence of its passage.
         quote = self.documents.get(unit.source.document, "")[unit.source.start : unit.source.end]
         # The segment of the quote carrying most of the question's weight, scored as the
-        # record's most relevant sentence.
-        best = max((s.relevance for s in own), default=0.0)
+        # record's most relevant sentence (its unit's rank is counted by ``best_lines``).
+        best = max((relevance(s.similarity, s.coverage, 0) for s in own), default=0.0)
         asked = analysis.salience.terms
         scored = [
             (
