@@ -131,6 +131,17 @@ def test_a_multi_part_question_has_one_part_per_fact_asked() -> None:
     assert counted.fact.subjects == ("benevoles", "salaries")
 
 
+def test_a_remark_after_a_question_is_not_a_part_of_its_own() -> None:
+    remark = ANALYSER.analyse(
+        "Quel est le numéro de téléphone de la chargée de mission ESS ? Un mail ne me suffit pas."
+    )
+    assert [part.need for part in remark.parts] == ["phone"] and not remark.multi_part
+    two = ANALYSER.analyse(
+        "Qui sélectionne les projets ? Et quand ont lieu les revues de projets ?"
+    )
+    assert two.multi_part and len(two.parts) == 2
+
+
 def test_questions_of_no_particular_fact_stay_separate_parts() -> None:
     analysis = ANALYSER.analyse(
         "Un projet national peut-il candidater ? Et faut-il déjà avoir des salariés ?"

@@ -183,8 +183,8 @@ class QuestionAnalyser:
 
     def _parts(self, question: str, *, describes: bool = False) -> list[Part]:
         """The question cut where a new question begins ("…, et y a-t-il une date limite ?");
-        a part that asks no fact of its own and is not a question is folded into the one
-        before."""
+        a part that asks no fact of its own and is not a question, or a remark after a question
+        ("… phone number? I'd rather call than email."), is folded into the one before."""
         pieces = [p.strip(" ,;") for p in self.lexicon.part_breaks.split(question.strip())]
         pieces = [p for p in pieces if p and self.analyzer(p)]
         if len(pieces) <= 1:
@@ -198,7 +198,8 @@ class QuestionAnalyser:
                 and any(p.fact is not None and p.fact.need == fact.need for p in parts)
             ):
                 fact = None  # the same kind of fact twice is one part said twice
-            if parts and fact is None and not piece.endswith("?"):
+            remark = bool(parts) and parts[-1].text.endswith("?") and not piece.endswith("?")
+            if parts and (fact is None or remark) and not piece.endswith("?"):
                 last = parts[-1]
                 parts[-1] = Part(f"{last.text} {piece}", last.fact)
                 continue
