@@ -304,3 +304,18 @@ def test_a_number_in_words_counts_the_thing_asked() -> None:
     assert checks.counts("Il se réunit au moins trois fois par an", "fois", analyzer, lexicon)
     assert checks.counts("un réseau de douze structures", "structures", analyzer, lexicon)
     assert not checks.counts("une ouverture à des acteurs", "acteurs", analyzer, lexicon)
+
+
+def test_a_role_asked_is_a_role_stated() -> None:
+    elected = FactQuery.of("Qui est l'élue en charge de l'ESS à la métropole ?")
+    assert elected is not None and elected.need == "person"
+    assert not elected.met_by("Contact : Alexandra VELAND, chef de projet ESS et innovation sociale")
+    assert elected.met_by("Mahel COPPEY, Vice-Présidente de Nantes Métropole en charge de l'ESS")
+    chairs = FactQuery.of("Who chairs the joint committee in Rennes?")
+    assert chairs is not None and not chairs.met_by("Contact : Benoît PERRIN, chargé de mission")
+
+
+def test_a_person_is_named_in_capitals_or_with_the_role_held() -> None:
+    assert has_fact("Johanna Rolland, Présidente de Nantes Métropole, a confirmé…", "person")
+    assert has_fact("Mahel COPPEY, Vice-Présidente", "person")
+    assert not has_fact("Grand Poitiers, la communauté urbaine, soutient…", "person")
