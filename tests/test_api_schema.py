@@ -8,9 +8,11 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from pydantic import ValidationError
 
 from assistant.build import build_index
 from assistant.index.embedders import E5Embedder
+from assistant.service.schemas import SearchRequest
 from tests.conftest import free_port, running, serve_command, small_settings, write_small_corpus
 
 
@@ -53,3 +55,12 @@ def test_the_service_keeps_to_its_spec(api_url: str) -> None:
             failures.append(f"{operation.label}: {exc!r}"[:2000])
     assert tested >= 8
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("value", ["\u0085", " \t", "\x7f", ["ok", "\x9f"]])
+def test_a_filter_value_of_spaces_or_control_characters_is_refused(value: object) -> None:
+    # C1 controls too: U+0085 is a space to the service's regex engine and not to JSON Schema's,
+    # so the spec and the service would disagree on it.
+    with pytest.raises(ValidationError, match="scheme_type"):
+        SearchRequest.model_validate({"query": "aides", "filters": {"scheme_type": value}})
+    assert SearchRequest.model_validate({"query": "aides", "filters": {"scheme_type": "prêt"}})

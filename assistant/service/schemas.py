@@ -12,7 +12,7 @@ from assistant.types import UNIT_KINDS, Answer, Citation, Hit, RelatedPassage, S
 
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
-NOT_BLANK = r"[^\s\x00-\x1f\x7f]"  # a character that is neither a space nor a control one
+NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f]"  # neither a space nor a control character (C0, DEL, C1)
 MAX_FILTER_VALUES = 20
 MAX_FILTER_VALUE_CHARS = 200
 # A filter's value: one string, or a short list of them (any of them matches).
