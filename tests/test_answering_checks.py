@@ -319,3 +319,11 @@ def test_a_person_is_named_in_capitals_or_with_the_role_held() -> None:
     assert has_fact("Johanna Rolland, Présidente de Nantes Métropole, a confirmé…", "person")
     assert has_fact("Mahel COPPEY, Vice-Présidente", "person")
     assert not has_fact("Grand Poitiers, la communauté urbaine, soutient…", "person")
+
+
+def test_a_web_address_is_a_contact_and_a_site_a_place() -> None:
+    assert need_of("L'appel à projets, on le trouve sur quel site ?") == "contact"
+    assert need_of("What is the website of the Nantes prize?") == "contact"
+    assert need_of("Combien de sites compte ARTIS ?") == "count"
+    assert has_fact("ADEFIP (jadopteunprojet.com) et la CRESS", "contact")
+    assert not has_fact("Les hôtels ARTIS accueillent 110 structures.", "contact")
