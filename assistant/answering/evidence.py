@@ -101,9 +101,9 @@ class Evidence:
         schemes: Mapping[str, Dispositif] | None = None,
         analyzer: FrenchAnalyzer | None = None,
         support_actor_type: str = SUPPORT_ACTOR_TYPE,
-        weights: TermWeights | None = None,
+        weights: TermWeights,
     ) -> None:
-        """``weights``: the corpus's term weights (computed from ``units`` when not given)."""
+        """``weights``: the corpus's term weights (``router.term_weights``)."""
         self.support_actor_type = support_actor_type
         self.units = list(units)
         self.documents = documents
@@ -112,7 +112,7 @@ class Evidence:
         self.segments = segments
         self.schemes = dict(schemes or {})
         self.analyzer = analyzer or FrenchAnalyzer()
-        self.weights = weights or TermWeights.of(self.analyzer(u.indexed_text) for u in self.units)
+        self.weights = weights
         self.cards = CardMaker(documents)
         self.position = {unit.id: i for i, unit in enumerate(self.units)}
         self.by_id = {unit.id: unit for unit in self.units}
@@ -211,10 +211,11 @@ class Evidence:
                 continue
             if analysis.years and not analysis.years & years(sentence.unit.indexed_text):
                 continue  # a fact of another year
-            if self.dated_otherwise(analysis, sentence.text) or self.dated_otherwise(
-                analysis, self._quoted(sentence, analysis)
+            if analysis.years and (
+                self.dated_otherwise(analysis, sentence.text)
+                or self.dated_otherwise(analysis, self._quoted(sentence, analysis))
             ):
-                continue
+                continue  # the line would date its fact to another year
             salience = analysis.salience
             lexical = not salience.terms or salience.overlap(about, self.analyzer) > 0
             lexical = lexical or (analysis.english and rank < ENGLISH_RANK)
