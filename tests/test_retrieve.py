@@ -160,3 +160,39 @@ def test_a_comparison_gives_each_territory_its_share() -> None:
     top = [h.chunk.id for h in comparing.retrieve(query, top_k=2)]
     assert top[0] == plain.retrieve(query, top_k=1)[0].chunk.id  # the best hit stays first
     assert "p3" in top  # Grenoble's best unit gets its share
+
+
+def test_a_query_writing_a_record_code_lifts_that_record_and_no_longer_one() -> None:
+    from assistant.retrieval.identifiers import Identifiers
+
+    units = [
+        unit("axe:B.1", "Axe B.1 : expérimenter de nouveaux modèles.", kind="axe",
+             start=0, end=40, record_id="B.1", group="axis"),
+        unit("axe:B.1.1", "Action B.1.1 : une ingénierie pour les communes.", kind="action",
+             start=50, end=90, record_id="B.1.1"),
+        unit("axe:C.3", "Axe C.3 : récompenser les initiatives de transition.", kind="axe",
+             start=100, end=140, record_id="C.3", group="axis"),
+        unit("acteur", "La conciergerie d'Echiré, une SCIC.", kind="acteur",
+             start=150, end=190, record_id="conciergerie-d-echire"),
+    ]  # fmt: skip
+    codes = Identifiers(units)
+    assert len(codes) == 3  # a slug without a digit is no code
+    assert codes.named("les actions de l'axe b.1, toutes").tolist() == [0]
+    assert codes.named("l'action B.1.1.").tolist() == [1]  # the final stop ends the sentence
+    assert codes.named("axe B.12 ou C.3-bis").size == 0  # no such codes
+    embedder = FakeEmbedder()
+    vectors = VectorIndex.from_vectors(embedder.embed_documents([u.indexed_text for u in units]))
+
+    def ranked(query: str, boost: float) -> list[str]:
+        config = RetrievalConfig(id_boost=boost, merge_overlaps=False)
+        found = Retriever(units, vectors, embedder, config=config).retrieve(query, top_k=4)
+        return [h.chunk.id for h in found]
+
+    query = "récompenser les initiatives de transition, axe B.1"
+    assert ranked(query, 0.0)[0] == "axe:C.3"
+    assert ranked(query, 0.5)[0] == "axe:B.1"
+    # A filter still applies to the record the code names.
+    filtered = Retriever(units, vectors, embedder).retrieve(
+        query, top_k=4, filters={"kind": "action"}
+    )
+    assert [h.chunk.id for h in filtered] == ["axe:B.1.1"]

@@ -49,6 +49,7 @@ from assistant.retrieval.hybrid import (
     check_top_k,
     merge_overlaps,
 )
+from assistant.retrieval.identifiers import Identifiers
 from assistant.retrieval.lexical import STOP_WORDS
 from assistant.retrieval.query import AnalyzedQuery, analyze
 from assistant.retrieval.rerank import Reranker
@@ -228,6 +229,7 @@ class PgRetriever(Retriever):
         self.reranker = reranker
         self.segments = PgSegments(store) if store.info.segments else None
         self.gazetteer = gazetteer
+        self.identifiers = Identifiers(self.units)
         self._theme_outlines = [
             (i, [fold(str(t)) for t in _as_list(u.metadata.get("theme"))])
             for i, u in enumerate(self.units)
@@ -341,6 +343,14 @@ class PgRetriever(Retriever):
                         LIMIT %(n)s)"""
             )
             pool.append("SELECT position FROM lex")
+        identified = self.identifiers.named(analysis.text).tolist() if config.id_boost else []
+        params["identified"] = identified
+        if identified:  # the records whose code the query writes, filters applied
+            ctes.append(
+                f"""ident AS (SELECT u.position FROM {tables.units} u
+                    WHERE u.position = ANY(%(identified)s::int[]) AND {where})"""
+            )
+            pool.append("SELECT position FROM ident")
         unit_cos = "-(u.embedding <#> %(q)s)" if dense else "0"
         sent_cos = (
             f"""(SELECT max(-(s.embedding <#> %(q)s)) FROM {tables.segments} s
@@ -371,6 +381,8 @@ class PgRetriever(Retriever):
             fused += f" + {config.list_boost} * outline::int"
         if analysis.wants_list and config.theme_boost:
             fused += f" + {config.theme_boost} * (position = ANY(%(named)s::int[]))::int"
+        if identified:
+            fused += f" + {config.id_boost} * (position = ANY(%(identified)s::int[]))::int"
         sql = f"""WITH {", ".join(ctes)}
             SELECT position, {fused} AS score FROM normed
             ORDER BY score DESC, position LIMIT %(limit)s"""

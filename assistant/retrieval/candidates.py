@@ -43,6 +43,7 @@ class RetrievalConfig:
     rrf_k: int = 60
     list_boost: float = 0.1
     theme_boost: float = 0.2  # a list question naming a roadmap theme lifts that theme's list
+    id_boost: float = 0.3  # a query writing a record's code ("B.1") lifts that record
     # Embed the query with the glossary terms it names spelled out. Measured side by side in
     # evals/reports: it ranks a little better, but the answers, tuned on the plain query, lose more.
     dense_expansion: bool = False
@@ -87,18 +88,23 @@ class CandidateRanker:
         *,
         outlines: Positions | None = None,
         named: Positions | None = None,
+        identified: Positions | None = None,
     ) -> tuple[Positions, npt.NDArray[np.float32]]:
         """Positions of the candidates, best first, with their fused scores.
 
         ``allowed`` are the positions passing the filters (``None``: all); ``outlines`` the
         units a list question lifts by ``list_boost``, ``named`` those it lifts by
-        ``theme_boost`` (the outlines of themes it names)."""
+        ``theme_boost`` (the outlines of themes it names), ``identified`` those any query
+        lifts by ``id_boost`` (the records whose code it writes)."""
         if allowed is not None and allowed.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         lexical = self._lexical(query) if self.config.mode != "dense" else None
         if self.config.mode == "lexical":
             vector = None
         pool = self._candidates(query, vector, lexical, allowed, outlines, named)
+        if identified is not None and identified.size and self.config.id_boost:
+            scope = identified if allowed is None else np.intersect1d(identified, allowed)
+            pool = np.union1d(pool, scope)
         if pool.size == 0:
             return pool, np.empty(0, dtype=np.float32)
         # Units no signal proposed mostly match no query term: their BM25 score, the floor of
@@ -111,6 +117,8 @@ class CandidateRanker:
         if not covered and vector is not None:
             dense_floor = float(self._dense(vector, self._floor_sample(allowed)).min())
         scores = self._scores(query, vector, lexical, pool, outlines, named, floor, dense_floor)
+        if identified is not None and identified.size and self.config.id_boost:
+            scores = scores + self.config.id_boost * np.isin(pool, identified)
         order = np.argsort(-scores, kind="stable")
         return pool[order], scores[order]
 

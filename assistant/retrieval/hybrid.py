@@ -29,6 +29,7 @@ from assistant.retrieval.candidates import RetrievalConfig as RetrievalConfig
 from assistant.retrieval.candidates import RetrievalMode as RetrievalMode
 from assistant.retrieval.filters import FilterIndex, FilterSpec
 from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.identifiers import Identifiers
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.query import AnalyzedQuery, analyze
 from assistant.retrieval.rerank import Reranker
@@ -112,6 +113,7 @@ class Retriever:
             for i, u in enumerate(self.units)
             if u.metadata.get("group") == "theme"
         ]
+        self.identifiers = Identifiers(self.units)
         self._outlines = np.flatnonzero([bool(u.metadata.get("group")) for u in self.units]).astype(
             np.int64
         )
@@ -185,7 +187,12 @@ class Retriever:
         if analysis.wants_list and self.config.theme_boost:
             named = np.flatnonzero(self._themes_named(analysis)).astype(np.int64)
         positions, scores = self.ranker.rank(
-            analysis, vector, allowed, outlines=self._outlines, named=named
+            analysis,
+            vector,
+            allowed,
+            outlines=self._outlines,
+            named=named,
+            identified=self.identifiers.named(analysis.text),
         )
         hits = (Hit(self.units[p], float(s)) for p, s in zip(positions, scores, strict=True))
         depth = max(top_k, self.config.rerank_depth if self.reranker else top_k)

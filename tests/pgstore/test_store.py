@@ -15,6 +15,7 @@ from assistant.config import Settings
 from assistant.errors import InvalidQueryError
 from assistant.index.embedders import E5Embedder
 from assistant.index.store import load_index
+from assistant.index.vectors import VectorIndex
 from assistant.pgstore import writer
 from assistant.pgstore.retriever import PgRetriever, PostgresStore
 from assistant.pgstore.schema import connect, current_build
@@ -223,3 +224,39 @@ def test_a_database_without_a_build_is_a_clear_error(
         assert main(command) == 1
         err = capsys.readouterr().err
         assert "no index in the database" in err and 'hint: run "assistant build"' in err
+
+
+def test_a_query_writing_a_record_code_lifts_it_in_the_database_as_in_memory(
+    database_url: str,
+) -> None:
+    units = [
+        Chunk(
+            id=f"u{i}",
+            kind="action" if i % 2 else "axe",
+            text=text,
+            context="",
+            source=SourceSpan("feuille.md", f"Partie {i}", 10 * i, 10 * i + 9),
+            metadata={"record_id": f"B.{i}", "document": "feuille.md"},
+        )
+        for i, text in enumerate(
+            [
+                "récompenser les initiatives de transition écologique",
+                "une ingénierie pour les communes et les quartiers",
+                "des rencontres entre acteurs de l'insertion",
+            ]
+        )
+    ]
+    embedder = FakeEmbedder()
+    vectors = embedder.embed_documents([u.indexed_text for u in units])
+    writer.write_postgres_build(database_url, {"built": "test"}, units, vectors)
+    database = PgRetriever(PostgresStore(database_url), embedder)
+    memory = Retriever(units, VectorIndex.from_vectors(vectors), embedder)
+    query = "récompenser les initiatives de transition, action B.1"
+    for retriever in (database, memory):
+        retriever.config = RetrievalConfig(id_boost=1.0)  # above any other unit's 0-1 lead
+        assert retriever.retrieve(query, top_k=3)[0].chunk.id == "u1", retriever
+        retriever.config = RetrievalConfig(id_boost=0.0)
+        assert retriever.retrieve(query, top_k=3)[0].chunk.id == "u0", retriever
+        retriever.config = RetrievalConfig(id_boost=1.0)
+        filtered = retriever.retrieve(query, top_k=3, filters={"kind": "axe"})
+        assert "u1" not in {h.chunk.id for h in filtered}
