@@ -378,3 +378,26 @@ def test_a_streamed_answer_embeds_its_question_once(real_index_settings: Setting
         assert len(calls) == 1, calls
         refused = client.post("/ask/stream", json={"question": "x" * 2001})
         assert refused.status_code == 422 and len(calls) == 1
+
+
+def test_a_list_question_naming_an_axis_code_lists_that_axis(service_url: str) -> None:
+    payload = _ask(service_url, "Quelles sont les actions de l'axe A.2 ?")
+    answer = payload["answer"]
+    assert answer.startswith("Axe opérationnel A.2")
+    assert all(f"**A.2.{n}**" in answer for n in (1, 2, 3))
+    assert "**A.1." not in answer and "**C." not in answer
+
+
+def test_each_part_of_a_scheme_question_gets_the_sentence_that_answers_it(
+    service_url: str,
+) -> None:
+    # The criteria are a list of the benchmark sheet the scheme's card shortens: the part asking
+    # them is answered by that list, before the card.
+    question = (
+        "À La Rochelle, l'appel à projets demande aux projets de contribuer à quoi exactement ? "
+        "Et y a-t-il un montant minimum ?"
+    )
+    answer = _ask(service_url, question)["answer"]
+    assert answer.startswith("- faire changer durablement les comportements")
+    assert "diffuser des pratiques alternatives" in answer
+    assert answer.index("pratiques alternatives") < answer.index("**Appel à projets")

@@ -302,24 +302,23 @@ class Evidence:
         self, analysis: QuestionAnalysis, part: Part, lines: Sequence[Line]
     ) -> Line | None:
         """The best of ``lines`` for a part of a multi-part question that asks no kind of fact:
-        one that uses the part's own content words (not the other parts' nor the places')."""
-        places = {s for t in analysis.territories for s in self.analyzer(fold(t))}
+        one that uses the part's own content words (not the other parts', the places' nor the
+        names'), the one carrying most of their weight first."""
+        named = [*analysis.territories, *analysis.names]
+        places = {s for t in named for s in self.analyzer(fold(t))}
         others = {
             stem
             for other in analysis.parts
             if other is not part
             for stem in self._content(fold(other.text))
         }
-        own = self._content(fold(part.text)) - others - places
+        own = frozenset(self._content(fold(part.text)) - others - places)
         if not own:
             return None
+        said = {id(line): set(self.analyzer(fold(_CITATION.sub("", line.text)))) for line in lines}
         return max(
-            (
-                line
-                for line in lines
-                if own & set(self.analyzer(fold(_CITATION.sub("", line.text))))
-            ),
-            key=lambda line: line.score,
+            (line for line in lines if own & said[id(line)]),
+            key=lambda line: (self.weights.coverage(own, said[id(line)]), line.score),
             default=None,
         )
 

@@ -42,6 +42,13 @@ def answer(context: Context) -> None:
         if part.fact is not None and not leads:
             unanswered.append(part)
         led |= part.fact is not None and bool(leads)
+    passages = [h.chunk for h in kept if h.chunk.kind == "passage"
+                and evidence.about_territory(h.chunk, analysis)]  # fmt: skip
+    lines = evidence.best_lines(draft, passages, sentences, analysis)
+    for part in analysis.parts if analysis.multi_part else ():  # a line per part of no fact
+        best = None if part.fact else evidence.part_line(analysis, part, lines)
+        if best is not None and not draft.says(best.text):
+            draft.lines.append(best.text)
     asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
     # "Tell me about X", "can X fund us?" (its amounts and conditions), a project described: the
     # whole short card. A question asking one field ("quand…", "conditions…") or one thing about
@@ -65,9 +72,6 @@ def answer(context: Context) -> None:
         if rank == 0:
             draft.lines.append(evidence.lexicon.line(analysis.language, "other_schemes"))
         draft.lines.append(f"- {evidence.brief(draft, unit)}")
-    passages = [h.chunk for h in kept if h.chunk.kind == "passage"
-                and evidence.about_territory(h.chunk, analysis)]  # fmt: skip
-    lines = evidence.best_lines(draft, passages, sentences, analysis)
     lines.sort(key=lambda line: line.score, reverse=True)
     answering = [
         line.text
