@@ -30,7 +30,8 @@ _FRENCH_HINTS = frozenset(
 )
 _ENGLISH_HINTS = frozenset(
     "the a an and is are for in on with what which who how many much why where of to does do "
-    "can my our any there this that these those it be get".split()
+    "can my our any there this that these those it be get did its by has have their they we i "
+    "you your from at was were will would should could when whose".split()
 )
 
 
@@ -38,8 +39,10 @@ def detect_language(text: str) -> str:
     """``"en"`` when the text reads as English, else ``"fr"`` (the corpus's language)."""
     words = [w.strip(".,;:!?'\"()") for w in text.lower().replace("’", "'").split()]
     words = [w.split("'")[-1] for w in words]
-    if any(ch in text for ch in "éèêàùçôîûœ"):
-        return "fr"
+    # Each accented word counts for French, unless it is a name ("Rennes Métropole's roadmap"
+    # is English) or a loanword among English words ("a repair café").
+    common = [w for w in text.replace("’", "'").split() if not w[:1].isupper()]
+    accented = sum(any(ch in word for ch in "éèêàùçôîûœ") for word in common)
     english = sum(w in _ENGLISH_HINTS for w in words)
-    french = sum(w in _FRENCH_HINTS for w in words)
+    french = sum(w in _FRENCH_HINTS for w in words) + accented
     return "en" if english > french else "fr"

@@ -84,3 +84,20 @@ def test_the_dense_text_spells_out_the_glossary_terms_named() -> None:
     assert analysis.dense_text.startswith("Combien de SCIC à Rennes ? ")
     assert "SCIC (société coopérative d'intérêt collectif)" in analysis.dense_text
     assert analyze("Bonjour", glossary).dense_text == "Bonjour"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Where does the social economy team sit in Rennes Métropole's organisation?", "en"),
+        ("We want to open a repair café in Lyon: who can help?", "en"),
+        ("Did Lille hit its insertion target by 2021?", "en"),
+        ("Qui préside ?", "fr"),  # few words: the accent decides
+        ("À Rennes, c'est qui qui le préside ?", "fr"),
+        ("budget Grenoble Alpes Métropole", "fr"),  # no hint either way: the corpus's language
+    ],
+)
+def test_an_accent_in_a_name_or_a_loanword_does_not_make_english_french(
+    text: str, language: str
+) -> None:
+    assert detect_language(text) == language
