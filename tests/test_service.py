@@ -386,6 +386,9 @@ def test_a_list_question_naming_an_axis_code_lists_that_axis(service_url: str) -
     assert answer.startswith("Axe opérationnel A.2")
     assert all(f"**A.2.{n}**" in answer for n in (1, 2, 3))
     assert "**A.1." not in answer and "**C." not in answer
+    # A question writing an action's code is about that action, whatever its other words.
+    answer = _ask(service_url, "Que dit l'action B.2.3 ?")["answer"]
+    assert answer.startswith("**B.2.3** — Récompenser les projets en émergence")
 
 
 def test_each_part_of_a_scheme_question_gets_the_sentence_that_answers_it(

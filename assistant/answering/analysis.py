@@ -20,6 +20,7 @@ from assistant.answering.checks import FactQuery, Salience, need_of, years
 from assistant.answering.lexicon import Lexicon, Need
 from assistant.ingest.records import Dispositif
 from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.identifiers import Identifiers
 from assistant.retrieval.lexical import FrenchAnalyzer
 from assistant.retrieval.territories import Gazetteer
 from assistant.text import detect_language, fold
@@ -107,15 +108,18 @@ class QuestionAnalyser:
         schemes: Mapping[str, Dispositif] | None = None,
         vocabulary: Iterable[str] = (),
         analyzer: FrenchAnalyzer | None = None,
+        identifiers: Identifiers | None = None,
     ) -> None:
         """``vocabulary``: the stems of the corpus's words, to tell a question about
-        something the documents never mention."""
+        something the documents never mention; ``identifiers``: the records' codes, a question
+        writing one is about that record ("que dit l'action B.2.3 ?")."""
         self.lexicon = lexicon
         self.gazetteer = gazetteer
         self.glossary = glossary
         self.schemes = dict(schemes or {})
         self.vocabulary = frozenset(vocabulary)
         self.analyzer = analyzer or FrenchAnalyzer()
+        self.identifiers = identifiers
         self._terms = frozenset(fold(entry.term) for entry in glossary.entries)
 
     def analyse(self, question: str) -> QuestionAnalysis:
@@ -242,14 +246,15 @@ class QuestionAnalyser:
     ) -> bool:
         """A place the documents do not cover, named alone; or, in French (the documents'
         language), a question that asks no kind of fact nor a list, names no other territory,
-        scheme or glossary term, and half of whose content words the documents never use
-        ("météo demain ?")."""
+        scheme, glossary term or record code, and half of whose content words the documents
+        never use ("météo demain ?")."""
         if uncovered and not covered and not schemes:
             return True
         if language != "fr" or not self.vocabulary or not salience.terms:
             return False
         glossary = self.glossary.find(self._without_home(question))  # "CAN" names no topic
-        named = set(covered) - {self.gazetteer.home} or schemes or glossary
+        coded = self.identifiers is not None and self.identifiers.named(question).size > 0
+        named = set(covered) - {self.gazetteer.home} or schemes or glossary or coded
         asks = self.lexicon.list_cues.search(fold(question)) or need_of(question, self.lexicon)
         if named or asks:
             return False

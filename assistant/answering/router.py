@@ -93,6 +93,7 @@ class Answerer:
             schemes=schemes,
             vocabulary=weights.vocabulary,
             analyzer=self.analyzer,
+            identifiers=retriever.identifiers,
         )
 
     def analyse(self, question: str) -> QuestionAnalysis:
