@@ -7,6 +7,7 @@ import pytest
 from assistant.answering.cards import MAX_SHARED_CHARS, CardMaker, shared_span
 from assistant.ingest.catalog import RecordCatalog, load_catalog
 from assistant.ingest.documents import load_document
+from assistant.ingest.render import amounts_summary
 from assistant.types import SourceSpan
 from tests.conftest import CORPUS, ROADMAP
 
@@ -84,3 +85,23 @@ def test_facts_found_close_together_in_one_section_share_a_citation() -> None:
     assert shared_span([a, elsewhere]) is None
     far = SourceSpan("d.md", "Fiche > Conditions", 100 + MAX_SHARED_CHARS, 200 + MAX_SHARED_CHARS)
     assert shared_span([a, far]) is None
+
+
+def test_figures_the_documents_notes_all_give_are_marked_repeated(
+    catalog: RecordCatalog, documents: dict[str, str]
+) -> None:
+    maker = CardMaker(documents)
+    # Lyon's first strand: the notes say 10 000 €, 100 % and 7 500 € in the document's words.
+    scheme = catalog.dispositifs["lyon-fondation-innovation-sociale-emergence"]
+    card = maker.card(scheme, catalog.span("dispositif", scheme.id))
+    figures, *notes = [line for line in card.lines if line.kind == "amounts"]
+    assert figures.text.startswith("plafond 10 000 €") and figures.repeated
+    assert notes and not any(note.repeated for note in notes)
+    # A scheme whose notes leave out one of its figures keeps them.
+    kept = [
+        s.id
+        for s in catalog.dispositifs.values()
+        for line in maker.card(s, catalog.span("dispositif", s.id)).lines
+        if line.kind == "amounts" and line.text == amounts_summary(s.amounts) and not line.repeated
+    ]
+    assert kept

@@ -613,7 +613,7 @@ class Evidence:
                 lines[0] += f" {amounts[0].label} : {cite_facts(draft, unit, amounts)}"
             return lines
         groups: dict[str, list[CardLine]] = {}
-        for fact in facts:
+        for fact in (f for f in facts if not f.repeated):
             shares = bool(terms & set(self.analyzer(fact.text)))
             if kinds is None or fact.kind in kinds or shares:
                 groups.setdefault(fact.label, []).append(fact)
