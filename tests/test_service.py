@@ -404,3 +404,14 @@ def test_each_part_of_a_scheme_question_gets_the_sentence_that_answers_it(
     assert answer.startswith("- faire changer durablement les comportements")
     assert "diffuser des pratiques alternatives" in answer
     assert answer.index("pratiques alternatives") < answer.index("**Appel à projets")
+
+
+def test_a_question_on_one_thing_about_a_prize_gets_no_whole_card(service_url: str) -> None:
+    # Naming a prize is no request for support: the question asks what it is for.
+    answer = _ask(service_url, "À quoi sert le prix de l'innovation sociale de Nantes ?")["answer"]
+    assert answer.startswith("**Prix de l'innovation sociale et solidaire (Nantes Métropole)**")
+    assert "Calendrier :" not in answer and "Conditions :" not in answer
+    # Asking whether it fits a project still gets its amounts and conditions.
+    question = "Le prix de l'innovation sociale de Nantes peut-il financer notre asso ?"
+    answer = _ask(service_url, question)["answer"]
+    assert "Montants :" in answer and "Conditions :" in answer

@@ -52,13 +52,18 @@ def answer(context: Context) -> None:
     asked = asked_terms(context, schemes[0]) if schemes else analysis.salience.terms
     # "Tell me about X", "can X fund us?" (its amounts and conditions), a project described: the
     # whole short card. A question asking one field ("quand…", "conditions…") or one thing about
-    # the scheme gets those lines only.
-    seeking = analysis.about_support or analysis.project is not None
+    # the scheme ("à quoi sert le prix ?", naming a prize as most do) gets those lines only.
+    described = analysis.project is not None
     # Every part asks a fact and the sentences holding them come first ("quel est le plafond
     # du prix ?"): the card's fields follow, not its summary nor the whole card.
     answered = led and not unanswered and all(part.fact is not None for part in analysis.parts)
-    whether = analysis.about_support and analysis.fields <= SEEKING_FIELDS and not answered
-    general = whether or (not analysis.fields and (not asked or seeking))
+    whether = (
+        analysis.about_support
+        and (bool(analysis.fields) or described)
+        and analysis.fields <= SEEKING_FIELDS
+        and not answered
+    )
+    general = whether or (not analysis.fields and (not asked or described))
     if schemes:
         kinds = CARD_KINDS if general else frozenset({"summary", *analysis.fields})
         if "partners" in kinds:
