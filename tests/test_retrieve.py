@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -196,3 +198,24 @@ def test_a_query_writing_a_record_code_lifts_that_record_and_no_longer_one() -> 
         query, top_k=4, filters={"kind": "action"}
     )
     assert [h.chunk.id for h in filtered] == ["axe:B.1.1"]
+
+
+def test_a_common_alias_names_the_place_that_follows_it(tmp_path: Path) -> None:
+    from assistant.retrieval.territories import Gazetteer
+
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        "- name: Niort Agglo\n  aliases: [niort]\n  common: [agglo]\n"
+        "- name: La Rochelle Agglo\n  aliases: [la rochelle, rochelaise]\n"
+        "- name: Nantes Métropole\n  aliases: [nantes]\n",
+        encoding="utf-8",
+    )
+    found = Gazetteer.load(path, home="Niort Agglo").find
+
+    def names(text: str) -> list[str]:
+        return [t.name for t in found(text)]
+
+    assert names("Que fait l'agglo pour les SCIC ?") == ["Niort Agglo"]
+    assert names("la part des emplois dans l'agglo de La Rochelle") == ["La Rochelle Agglo"]
+    assert names("l'agglo rochelaise") == ["La Rochelle Agglo"]
+    assert names("l'agglo et Nantes") == ["Niort Agglo", "Nantes Métropole"]  # two places

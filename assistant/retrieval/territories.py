@@ -14,6 +14,8 @@ from assistant.text import fold
 from assistant.types import Chunk
 
 ELSEWHERE = "other"
+# What joins a common alias to the place it belongs to: "l'agglo de La Rochelle", "agglo rochelaise"
+_OF = re.compile(r"\s*(?:(?:de|du|des)\s+(?:la\s+|l')?|d')?")
 
 
 def territories_of(unit: Chunk) -> set[str]:
@@ -34,7 +36,9 @@ class Gazetteer:
     """Finds territory mentions as whole words, the longest alias first.
 
     An alias written in capitals in the territories file (``CAN``, ``MEL``) is an acronym and
-    matches only in capitals, so that "What can…" does not name a territory called CAN.
+    matches only in capitals, so that "What can…" does not name a territory called CAN. A common
+    alias (``common`` in the file: "agglo") names its territory unless another place follows it
+    ("l'agglo de La Rochelle" is La Rochelle's).
     """
 
     def __init__(
@@ -43,9 +47,11 @@ class Gazetteer:
         acronyms: dict[str, Territory] | None = None,
         *,
         home: str | None = None,
+        common: frozenset[str] = frozenset(),
     ) -> None:
         self.home = home  # the territory whose roadmap the corpus is
         self._aliases = aliases
+        self._common = frozenset(fold(alias) for alias in common)
         self._acronyms = acronyms or {}
         self._regex = _words(aliases)
         self._acronym_regex = _words(self._acronyms)
@@ -59,6 +65,7 @@ class Gazetteer:
             rows = load_yaml(path.read_text(encoding="utf-8")) or []
             aliases: dict[str, Territory] = {}
             acronyms: dict[str, Territory] = {}
+            common: set[str] = set()
             for row in rows:
                 if "home" in row:
                     raise CorpusError(
@@ -66,7 +73,9 @@ class Gazetteer:
                         hint="remove 'home' here and set home_territory in profile.yaml",
                     )
                 territory = Territory(str(row["name"]), bool(row.get("covered", True)))
-                for alias in map(str, [row["name"], *row.get("aliases", [])]):
+                nouns = [str(alias) for alias in row.get("common", [])]
+                common |= set(nouns)
+                for alias in [str(row["name"]), *map(str, row.get("aliases", [])), *nouns]:
                     if alias.isupper() and alias.isalpha():
                         acronyms[alias] = territory
                     else:
@@ -79,7 +88,7 @@ class Gazetteer:
                 f"the profile's home_territory {home!r} is not a territory of {path}",
                 hint=f"use one of: {', '.join(sorted(names))}",
             )
-        return cls(aliases, acronyms, home=home)
+        return cls(aliases, acronyms, home=home, common=frozenset(common))
 
     def names(self) -> list[str]:
         """The covered territories, the home territory first, then alphabetically."""
@@ -90,8 +99,16 @@ class Gazetteer:
         """Territories named in ``text``, in order of appearance, without repeats."""
         matches: list[tuple[int, Territory]] = []
         if self._regex is not None:
+            folded = fold(text)
+            words = [(m, self._aliases[m.group(0)]) for m in self._regex.finditer(folded)]
             matches += [
-                (m.start(), self._aliases[m.group(0)]) for m in self._regex.finditer(fold(text))
+                (m.start(), territory)
+                for m, territory in words
+                if m.group(0) not in self._common
+                or not any(  # "l'agglo de La Rochelle", "l'agglo rochelaise": that place's
+                    place != territory and _OF.fullmatch(folded, m.end(), other.start())
+                    for other, place in words
+                )
             ]
         if self._acronym_regex is not None:
             matches += [
