@@ -165,6 +165,22 @@ def test_a_share_is_not_an_amount_of_money() -> None:
     assert share.met_by("la moitié des investissements") and not share.met_by("un budget de 6M€")
 
 
+def test_the_figures_a_question_states_do_not_answer_it() -> None:
+    question = "Et la région, combien d'établissements ? L'agglo est à 4,5 pour 1 000 habitants."
+    asked = checks.FactQuery.of(question, LEXICON)
+    assert asked is not None and asked.need == "count"
+    stating = asked.stating(question)
+    assert stating.given == {"4,5", "1000"}
+    sentence = "Cela correspond à 4,5 établissements pour 1 000 habitants sur le territoire."
+    assert asked.met_by(sentence, LEXICON) and not stating.met_by(sentence, LEXICON)
+    other = "La région compte 3,9 établissements pour 1 000 habitants."
+    assert stating.met_by(other, LEXICON)
+    # A date asked knows no figures: "le prix de 20 000 €" does not date it.
+    dated = checks.FactQuery.of("Le prix de 20 000 € a été créé en quelle année ?", LEXICON)
+    assert dated is not None and dated.need == "date"
+    assert dated.stating("Le prix de 20 000 € a été créé en quelle année ?") == dated
+
+
 def test_a_target_is_not_an_outcome() -> None:
     assert not has_fact("un SPASER visant à horizon 2021 des objectifs ambitieux", "outcome")
     assert not has_fact("l'ambition d'atteindre la neutralité carbone", "outcome")

@@ -141,7 +141,10 @@ class QuestionAnalyser:
         )
         schemes = tuple(self._schemes_named(question, salience))
         describes = bool(lexicon.project_cues.search(folded))
-        parts = tuple(self._parts(question, describes=describes))
+        parts = tuple(
+            Part(p.text, p.fact.stating(question) if p.fact else None)
+            for p in self._parts(question, describes=describes)
+        )
         fields = lexicon.fields_asked(folded) | {
             NEED_FIELDS[p.need] for p in parts if p.need in NEED_FIELDS
         }

@@ -5,7 +5,7 @@ question names, for the year it names. The words they use come from the lexicon.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.answering.lexicon import Lexicon, Need
@@ -15,6 +15,16 @@ from assistant.text import detect_language, fold
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _NUMBER = re.compile(r"\b\d+(?:[\s.,]\d+)*\b")
 _COUNT = re.compile(r"\b(\d+(?:[\s.,]\d+)*)\s+(?:d[e']\s*)?([a-z]+)")
+
+
+NUMBER_NEEDS = frozenset({"amount", "count", "share", "area"})
+
+
+def figures(text: str) -> frozenset[str]:
+    """The numbers a text writes, years left out, spaces and dots of thousands removed
+    ("1 000" and "1.000" alike)."""
+    found = (re.sub(r"[\s.]", "", n) for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n))
+    return frozenset(found)
 
 
 def years(text: str) -> set[str]:
@@ -68,6 +78,9 @@ class FactQuery:
     # A number answers only if it counts a subject: French subjects, and English ones whose
     # French words the lexicon lists (``counted_as``).
     strict: bool = False
+    # The figures the question states itself ("on sait que l'agglo est à 4,5"): a sentence
+    # giving those only does not give the number asked (``stating``).
+    given: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -90,9 +103,17 @@ class FactQuery:
         strict = bool(subjects) and (detect_language(question) == "fr" or known)
         return cls(need, rates, word if word in terms else None, tuple(subjects), strict)
 
+    def stating(self, question: str) -> FactQuery:
+        """This query, knowing the figures ``question`` states, when it asks a number."""
+        if self.need not in NUMBER_NEEDS:
+            return self
+        return replace(self, given=figures(question))
+
     def met_by(self, sentence: str, lexicon: Lexicon) -> bool:
         if not has_fact(sentence, self.need, lexicon):
             return False
+        if self.given and figures(sentence) <= self.given:
+            return False  # the question's own figures
         folded = fold(sentence)
         if self.need == "count" and any(_only_a_base(s, folded, lexicon) for s in self.subjects):
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants
