@@ -139,6 +139,10 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Pourquoi compter le nombre d'établissements ?", None),  # a reason, not a count
         ("Why does the fund give so much money?", None),
         ("Combien existe-t-il de tiers-lieux sur l'agglo ?", "count"),
+        ("Le guichet, il est ouvert à quelle heure ?", "time"),  # a time of day, not a date
+        ("What are the office's opening hours?", "time"),
+        ("À Rennes, le comité, c'est qui qui le préside ?", "person"),
+        ("Who's the person to get in touch with about premises?", "contact"),
     ],
 )
 def test_what_a_question_needs(question: str, need: str | None) -> None:
@@ -153,6 +157,8 @@ def test_facts_in_sentences() -> None:
     assert has_fact("essnantesfactory@nantesmetropole.fr", "contact")
     assert has_fact("Laurence PARC, chargée de mission", "person")
     assert years("édition 2023 et 2024") == {"2023", "2024"}
+    assert has_fact("ouvert du lundi au vendredi de 9h à 17 h 30", "time")
+    assert has_fact("permanence 14:00-16:00", "time") and not has_fact("en 2021, 3 projets", "time")
 
 
 def test_a_share_is_not_an_amount_of_money() -> None:

@@ -33,7 +33,7 @@ _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÉÈ][\w'’-]{2,}")
 # The field of a scheme's card that holds a kind of fact.
 NEED_FIELDS: dict[Need, str] = {
     "amount": "amounts", "share": "amounts", "date": "calendar", "day": "calendar",
-    "contact": "contact", "person": "contact", "phone": "contact",
+    "time": "calendar", "contact": "contact", "person": "contact", "phone": "contact",
 }  # fmt: skip
 
 

@@ -25,6 +25,7 @@ Need = Literal[
     "person",
     "place",
     "area",
+    "time",
     "day",
     "date",
     "share",
@@ -34,8 +35,8 @@ Need = Literal[
 # Checked in this order: "quelle part du budget" is a share, "combien d'argent" an amount,
 # "combien de projets" a count.
 NEEDS: tuple[Need, ...] = get_args(Need)
-FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "phone", "contact",
-             "person", "place", "area", "label", "ratio_base", "rate_word",
+FACT_KEYS = ("amount", "share", "range_start", "outcome", "month", "day", "time", "phone",
+             "contact", "person", "place", "area", "label", "ratio_base", "rate_word",
              "number_word")  # fmt: skip
 LABEL_KEYS = ("declined", "closest", "local_first", "local_actions", "elsewhere", "reserved",
               "other_schemes", "notice_elsewhere", "fallback", *(
