@@ -140,6 +140,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Why does the fund give so much money?", None),
         ("Combien existe-t-il de tiers-lieux sur l'agglo ?", "count"),
         ("Le guichet, il est ouvert à quelle heure ?", "time"),  # a time of day, not a date
+        ("Le forum de 2025, c'est à quelles dates exactement ?", "day"),  # not the year
+        ("When does the call open this year?", "day"),
+        ("By when does La Rochelle want to be carbon neutral?", "date"),  # a year answers
         ("What are the office's opening hours?", "time"),
         ("À Rennes, le comité, c'est qui qui le préside ?", "person"),
         ("Who's the person to get in touch with about premises?", "contact"),
