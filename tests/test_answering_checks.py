@@ -143,6 +143,9 @@ def test_an_acronym_names_a_territory_only_in_capitals() -> None:
         ("Le forum de 2025, c'est à quelles dates exactement ?", "day"),  # not the year
         ("When does the call open this year?", "day"),
         ("By when does La Rochelle want to be carbon neutral?", "date"),  # a year answers
+        ("Il faut quand même viser quoi pour l'avenir ?", None),  # "quand même": anyway
+        ("When Niort decided to step up, how was that meant to fit with its plans?", None),
+        ("The prize was created when?", "date"),
         ("What are the office's opening hours?", "time"),
         ("À Rennes, le comité, c'est qui qui le préside ?", "person"),
         ("Who's the person to get in touch with about premises?", "contact"),
