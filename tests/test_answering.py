@@ -149,6 +149,10 @@ def test_questions_of_no_particular_fact_stay_separate_parts() -> None:
     assert len(analysis.parts) == 2 and all(part.fact is None for part in analysis.parts)
     clause = ANALYSER.analyse("À quoi sert le portail, et il sera en ligne quand ?")
     assert [part.need for part in clause.parts] == [None, "date"]  # ", et il …": a new clause
+    asking = ANALYSER.analyse("L'appel vise quel effet, et l'enveloppe globale c'est combien ?")
+    assert [part.need for part in asking.parts] == [None, "amount"]  # a question word follows
+    listing = ANALYSER.analyse("Quels sont les axes de la feuille de route, et leurs actions ?")
+    assert not listing.multi_part
     context = ANALYSER.analyse("Notre SCIC est à Angers : peut-elle candidater à Nantes ?")
     assert not context.multi_part
 
