@@ -4,6 +4,7 @@ the real model."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -50,7 +51,9 @@ def test_the_lexicon_loads_every_language_and_merges_their_cues() -> None:
 def test_a_broken_lexicon_is_reported_with_its_file_and_key(tmp_path: Path) -> None:
     shutil.copy(LEXICON_DIR / "fr.yaml", tmp_path / "fr.yaml")
     text = (tmp_path / "fr.yaml").read_text(encoding="utf-8")
-    (tmp_path / "fr.yaml").write_text(text.replace('next: "prochaine?s?"', 'next: "(prochain"'))
+    broken = re.sub(r"^next: .*$", 'next: "(prochain"', text, flags=re.MULTILINE)
+    assert broken != text
+    (tmp_path / "fr.yaml").write_text(broken)
     with pytest.raises(LexiconError, match=r"fr\.yaml: next is not a valid pattern"):
         load_lexicon(tmp_path)
     (tmp_path / "fr.yaml").write_text(text.replace("  declined:", "  refused:"))
