@@ -187,6 +187,12 @@ def test_the_figures_a_question_states_do_not_answer_it() -> None:
     assert asked.met_by(sentence, LEXICON) and not stating.met_by(sentence, LEXICON)
     other = "La région compte 3,9 établissements pour 1 000 habitants."
     assert stating.met_by(other, LEXICON)
+    # A fact without figures is no figure of the question's: "la moitié" still gives a share.
+    share = checks.FactQuery.of("Sur un budget de 6 M€, quelle part va aux associations ?", LEXICON)
+    assert share is not None and share.stating("Sur un budget de 6 M€, quelle part ?").given
+    assert share.stating("Sur un budget de 6 M€, quelle part ?").met_by(
+        "la moitié des investissements", LEXICON
+    )
     # A date asked knows no figures: "le prix de 20 000 €" does not date it.
     dated = checks.FactQuery.of("Le prix de 20 000 € a été créé en quelle année ?", LEXICON)
     assert dated is not None and dated.need == "date"

@@ -182,6 +182,7 @@ def test_a_query_writing_a_record_code_lifts_that_record_and_no_longer_one() -> 
     assert codes.named("les actions de l'axe b.1, toutes").tolist() == [0]
     assert codes.named("l'action B.1.1.").tolist() == [1]  # the final stop ends the sentence
     assert codes.named("axe B.12 ou C.3-bis").size == 0  # no such codes
+    assert codes.named("les axes B.1-C.3").tolist() == [0, 2]  # a range: both ends
     embedder = FakeEmbedder()
     vectors = VectorIndex.from_vectors(embedder.embed_documents([u.indexed_text for u in units]))
 

@@ -141,8 +141,10 @@ class QuestionAnalyser:
         )
         schemes = tuple(self._schemes_named(question, salience))
         describes = bool(lexicon.project_cues.search(folded))
+        # A part knows the figures it states (a project's own figures are not the answer's
+        # either, but its description may give the very amount it asks about: left alone).
         parts = tuple(
-            Part(p.text, p.fact.stating(question) if p.fact else None)
+            Part(p.text, p.fact.stating(p.text) if p.fact and not describes else p.fact)
             for p in self._parts(question, describes=describes)
         )
         fields = lexicon.fields_asked(folded) | {

@@ -10,10 +10,10 @@ amounts in figures) cite the passage the record quotes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from assistant.answering.checks import figures
 from assistant.ingest.records import Dispositif
 from assistant.ingest.render import amounts_summary
 from assistant.ingest.sections import SectionLocator
@@ -101,7 +101,7 @@ class CardMaker:
             lines.append(line("partners", ", ".join(scheme.partners)))
         if summary := amounts_summary(scheme.amounts):
             # Its figures, when the document's notes give every one, only head a brief line.
-            repeated = _figures(summary) <= _figures(" ".join(scheme.amounts.notes))
+            repeated = figures(summary) <= figures(" ".join(scheme.amounts.notes))
             lines.append(replace(line("amounts", summary), repeated=repeated))
         lines += [line("amounts", n, self.locate(n, span)) for n in scheme.amounts.notes]
         lines += [line("offers", offer, self.locate(offer, span)) for offer in scheme.offers]
@@ -126,14 +126,6 @@ class CardMaker:
             locator = self._locators[near.document] = SectionLocator(text)
         end = start + len(words.strip())
         return SourceSpan(near.document, locator.section_at(start), start, end)
-
-
-_FIGURE = re.compile(r"\d(?:[\d\s.,]*\d)?")
-
-
-def _figures(text: str) -> set[str]:
-    """The numbers ``text`` writes, spaces left out ("10 000 €" and "10000 €" alike)."""
-    return {re.sub(r"\s", "", found) for found in _FIGURE.findall(text)}
 
 
 MAX_SHARED_CHARS = 1500  # a citation shared by several facts quotes at most this much

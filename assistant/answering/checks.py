@@ -112,8 +112,8 @@ class FactQuery:
     def met_by(self, sentence: str, lexicon: Lexicon) -> bool:
         if not has_fact(sentence, self.need, lexicon):
             return False
-        if self.given and figures(sentence) <= self.given:
-            return False  # the question's own figures
+        if self.given and (found := figures(sentence)) and found <= self.given:
+            return False  # only the question's own figures
         folded = fold(sentence)
         if self.need == "count" and any(_only_a_base(s, folded, lexicon) for s in self.subjects):
             return False  # "4,5 établissements pour 1 000 habitants" counts no inhabitants

@@ -1,10 +1,12 @@
-"""A question about a support scheme: the fact asked first if any, then the scheme's card with
-the fields the question asks for (``QuestionAnalysis.fields``: its amounts, conditions,
-calendar, contact…) and the lines sharing what it asks about; the whole short card (what it is,
-amounts, what else it offers, conditions, calendar, contact) when it asks nothing in particular
-or describes a project. The close schemes, in one line each, only for someone looking for a
-scheme; then only the passages' sentences that answer. A question naming a territory gets that
-territory's schemes only."""
+"""A question about a support scheme: the fact asked first if any, and for each part of a
+multi-part question that asks no kind of fact the passage line carrying most of its own words;
+then the scheme's card with the fields the question asks for (``QuestionAnalysis.fields``: its
+amounts, conditions, calendar, contact…) and the lines sharing what it asks about; the whole
+short card (what it is, amounts, what else it offers, conditions, calendar, contact) when it
+asks nothing in particular, whether the scheme fits (its amounts, its conditions) or describes
+a project. The close schemes, in one line each, only for someone looking for a scheme; then only
+the passages' sentences that answer. A question naming a territory gets that territory's schemes
+only."""
 
 from __future__ import annotations
 

@@ -118,7 +118,8 @@ class CandidateRanker:
             dense_floor = float(self._dense(vector, self._floor_sample(allowed)).min())
         scores = self._scores(query, vector, lexical, pool, outlines, named, floor, dense_floor)
         if identified is not None and identified.size and self.config.id_boost:
-            scores = scores + self.config.id_boost * np.isin(pool, identified)
+            lift = self.config.id_boost * np.isin(pool, identified)
+            scores = (scores + lift).astype(scores.dtype, copy=False)
         order = np.argsort(-scores, kind="stable")
         return pool[order], scores[order]
 

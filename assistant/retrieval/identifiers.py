@@ -2,8 +2,9 @@
 number them is about that record, whatever else it shares with other units.
 
 An identifier is a record's ``record_id`` that reads as a code: letters or digits joined by dots
-or dashes, with at least one digit ("B.1", "A.3.2", "AAP-2023"). Slugs of names
-("conciergerie-d-echire") hold no digit and are left to the names' own matching.
+or dashes, with at least one digit ("B.1", "A.3.2", "forum-mondial-ess-2025"). Slugs of names
+without a digit ("conciergerie-d-echire") are left to the names' own matching; a slug with one is
+lifted only when a query writes it whole, which people do not do for names.
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ class Identifiers:
 
     def named(self, query: str) -> Positions:
         """Sorted positions of the units whose code the query writes (none: an empty array)."""
-        found = [
-            self._positions[code]
-            for code in (m.group(0).lower() for m in _CODE.finditer(query))
-            if code in self._positions
-        ]
+        found: list[Positions] = []
+        for written in (m.group(0).lower() for m in _CODE.finditer(query)):
+            # "A.1-A.3" is no code but a range when each end is one: each names its record
+            ends = written.split("-")
+            if written not in self._positions and all(end in self._positions for end in ends):
+                found += [self._positions[end] for end in ends]
+            elif written in self._positions:
+                found.append(self._positions[written])
         return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
