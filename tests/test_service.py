@@ -386,6 +386,10 @@ def test_a_list_question_naming_an_axis_code_lists_that_axis(service_url: str) -
     assert answer.startswith("Axe opérationnel A.2")
     assert all(f"**A.2.{n}**" in answer for n in (1, 2, 3))
     assert "**A.1." not in answer and "**C." not in answer
+    # Without a word asking a list, the axis's code asks what it lists all the same.
+    answer = _ask(service_url, "Donne-moi les actions de l'axe C.1")["answer"]
+    assert answer.startswith("Axe opérationnel C.1")
+    assert all(f"**C.1.{n}**" in answer for n in (1, 2, 3)) and "**C.2." not in answer
     # A question writing an action's code is about that action, whatever its other words.
     answer = _ask(service_url, "Que dit l'action B.2.3 ?")["answer"]
     assert answer.startswith("**B.2.3** — Récompenser les projets en émergence")

@@ -213,7 +213,7 @@ def route(context: Context) -> None:
         comparison.answer(context)
     elif analysis.intent == "project" and _home_project(context):
         project.answer(context)
-    elif analysis.wants_list and listing.outline(hits) is not None:
+    elif (analysis.wants_list or _names_an_outline(context)) and listing.outline(hits) is not None:
         listing.answer(context)
     elif (analysis.intent in ("scheme", "project") and _schemes_close(context)) or _about_a_scheme(
         hits
@@ -221,6 +221,14 @@ def route(context: Context) -> None:
         scheme.answer(context)
     else:
         facts.answer(context, whole_lists=analysis.wants_list)
+
+
+def _names_an_outline(context: Context) -> bool:
+    """The question writes the code of a unit that lists ("les actions de l'axe C.1"): it asks
+    what that outline lists, list words or not."""
+    retriever = context.retriever
+    named = retriever.identifiers.named(context.analysis.question)
+    return any(retriever.units[int(p)].metadata.get("group") for p in named)
 
 
 def _home_project(context: Context) -> bool:
